@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { registerConfigCommand } from './commands/config.command.ts';
+import { registerDbCommands } from './commands/db.command.ts';
+import { registerStartCommand } from './commands/start.command.ts';
+
+const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+export function buildProgram(): Command {
+  const program = new Command('grokcat')
+    .description('grokcat: event-driven catalog enrichment with one GrokNet-style model')
+    .version(packageJson.version)
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      '\nConfiguration comes from environment variables and grokcat.config.json (see README).\n' +
+        'With --json, a command prints one JSON object as the last line on stdout.',
+    );
+  registerStartCommand(program);
+  registerDbCommands(program);
+  registerConfigCommand(program);
+  return program;
+}

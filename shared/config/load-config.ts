@@ -1,0 +1,188 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { GrokcatError } from '../errors/error-catalogue.ts';
+import { CONFIG_VARIABLE_NAMES, CONFIG_VARIABLES, type ConfigVariableName } from './config-variables.ts';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  /** Absolute path of GROKCAT_HOME. */
+  readonly home: string;
+  /** The config file that was read, or null when there was none. */
+  readonly configFile: string | null;
+  readonly database: {
+    readonly url: string | null;
+    readonly poolMax: number;
+    readonly connectTimeoutMs: number;
+  };
+  readonly log: { readonly level: LogLevel; readonly format: 'auto' | 'json' | 'pretty' };
+  readonly shutdownTimeoutMs: number;
+}
+
+export interface ConfigProblem {
+  variable: string;
+  source: 'environment' | 'config file';
+  message: string;
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+type Source = 'environment' | 'config file' | 'default';
+
+/**
+ * Reads and validates the whole configuration once. Throws one CONFIG_INVALID error that names
+ * every bad variable, so a misconfigured deployment is fixed in one round, not one per restart.
+ */
+export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfigOptions = {}): Config {
+  const problems: ConfigProblem[] = [];
+  const fromEnv = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+
+  const explicitFile = fromEnv('GROKCAT_CONFIG');
+  const configFile = path.resolve(cwd, explicitFile ?? CONFIG_VARIABLES.GROKCAT_CONFIG.default);
+  const fileValues = readConfigFile(configFile, explicitFile !== undefined, problems);
+
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('GROKCAT_') && !(CONFIG_VARIABLE_NAMES as string[]).includes(name)) {
+      problems.push({ variable: name, source: 'environment', message: unknownMessage(name) });
+    }
+  }
+
+  const values = new Map<ConfigVariableName, unknown>();
+  for (const name of CONFIG_VARIABLE_NAMES) {
+    const variable = CONFIG_VARIABLES[name];
+    const envValue = fromEnv(name);
+    const [raw, source]: [string | undefined, Source] =
+      envValue !== undefined
+        ? [envValue, 'environment']
+        : fileValues[name] !== undefined
+          ? [fileValues[name], 'config file']
+          : ['default' in variable ? variable.default : undefined, 'default'];
+    if (raw === undefined) continue;
+    const parsed = variable.schema.safeParse(raw);
+    if (parsed.success) {
+      values.set(name, parsed.data);
+    } else {
+      const shown = 'secret' in variable && variable.secret ? '(hidden)' : JSON.stringify(raw);
+      const reasons = parsed.error.issues.map((issue) => issue.message).join('; ');
+      problems.push({
+        variable: name,
+        source: source === 'default' ? 'environment' : source,
+        message: `${reasons} (got ${shown})`,
+      });
+    }
+  }
+
+  if (problems.length > 0) {
+    const lines = problems.map((p) => `  - ${p.variable} (${p.source}): ${p.message}`);
+    throw new GrokcatError(
+      'CONFIG_INVALID',
+      `Invalid configuration, ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${lines.join('\n')}`,
+      { details: { problems } },
+    );
+  }
+
+  const get = <T>(name: ConfigVariableName): T => values.get(name) as T;
+  return Object.freeze({
+    home: path.resolve(cwd, get<string>('GROKCAT_HOME')),
+    configFile: fileValues === NO_FILE ? null : configFile,
+    database: Object.freeze({
+      url: get<string | undefined>('DATABASE_URL') ?? null,
+      poolMax: get<number>('GROKCAT_DB_POOL_MAX'),
+      connectTimeoutMs: get<number>('GROKCAT_DB_CONNECT_TIMEOUT_MS'),
+    }),
+    log: Object.freeze({
+      level: get<LogLevel>('GROKCAT_LOG_LEVEL'),
+      format: get<'auto' | 'json' | 'pretty'>('GROKCAT_LOG_FORMAT'),
+    }),
+    shutdownTimeoutMs: get<number>('GROKCAT_SHUTDOWN_TIMEOUT_MS'),
+  });
+}
+
+const NO_FILE: Readonly<Record<string, string>> = Object.freeze({});
+
+function readConfigFile(
+  file: string,
+  required: boolean,
+  problems: ConfigProblem[],
+): Readonly<Record<string, string>> {
+  if (!existsSync(file)) {
+    if (required)
+      problems.push({ variable: 'GROKCAT_CONFIG', source: 'environment', message: `${file} does not exist` });
+    return NO_FILE;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    problems.push({
+      variable: 'GROKCAT_CONFIG',
+      source: 'config file',
+      message: `${file} is not valid JSON: ${reason}`,
+    });
+    return NO_FILE;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    problems.push({
+      variable: 'GROKCAT_CONFIG',
+      source: 'config file',
+      message: `${file} must hold a JSON object`,
+    });
+    return NO_FILE;
+  }
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (key === 'GROKCAT_CONFIG') {
+      problems.push({ variable: key, source: 'config file', message: 'can only be set in the environment' });
+    } else if (!(CONFIG_VARIABLE_NAMES as string[]).includes(key)) {
+      problems.push({ variable: key, source: 'config file', message: unknownMessage(key) });
+    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      values[key] = String(value);
+    } else if (value !== null) {
+      problems.push({ variable: key, source: 'config file', message: 'must be a string, number or boolean' });
+    }
+  }
+  return values;
+}
+
+function unknownMessage(name: string): string {
+  const closest = CONFIG_VARIABLE_NAMES.map((known) => ({ known, distance: editDistance(name, known) })).sort(
+    (a, b) => a.distance - b.distance,
+  )[0];
+  const hint = closest && closest.distance <= 3 ? `; did you mean ${closest.known}?` : '';
+  return `is not a grokcat variable${hint}`;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** The effective configuration for display: secrets (passwords in URLs) redacted. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    database: { ...config.database, url: config.database.url && redactUrl(config.database.url) },
+  };
+}
+
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The one catalogue of grokcat errors. Codes are stable: logs, dead-letter headers, API bodies and
+ * CLI exit messages carry them, so never rename one; add a new code instead.
+ *
+ * `retriable` is what the consumer runtime reads to decide between a bounded retry and the
+ * dead-letter topic; `status` is the HTTP status the API answers with.
+ */
+export const ERROR_CATALOGUE = {
+  CONFIG_INVALID: { retriable: false, status: 500, summary: 'configuration is invalid' },
+  USAGE_INVALID: { retriable: false, status: 400, summary: 'the command or request is not valid' },
+  DB_UNREACHABLE: { retriable: true, status: 503, summary: 'the database cannot be reached' },
+  DB_PGVECTOR_MISSING: { retriable: false, status: 500, summary: 'the database has no pgvector extension' },
+  DB_MIGRATIONS_PENDING: { retriable: false, status: 503, summary: 'the database schema is not up to date' },
+  DB_MIGRATION_FAILED: { retriable: false, status: 500, summary: 'a database migration failed' },
+  DB_EMBEDDED_LOCKED: {
+    retriable: true,
+    status: 503,
+    summary: 'the embedded database is held by another process that does not answer',
+  },
+  DB_TRANSIENT: { retriable: true, status: 503, summary: 'a transient database error occurred' },
+  DB_QUERY_FAILED: { retriable: false, status: 500, summary: 'a database query failed' },
+  INTERNAL: { retriable: false, status: 500, summary: 'an unexpected internal error occurred' },
+} as const satisfies Record<string, { retriable: boolean; status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface GrokcatErrorOptions {
+  cause?: unknown;
+  /** Structured facts for logs and API bodies; never secrets. */
+  details?: Record<string, unknown>;
+}
+
+export class GrokcatError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly status: number;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: GrokcatErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GrokcatError';
+    this.code = code;
+    this.retriable = ERROR_CATALOGUE[code].retriable;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.details = options.details ?? {};
+  }
+
+  toJSON(): { code: ErrorCode; message: string; retriable: boolean; details: Record<string, unknown> } {
+    return { code: this.code, message: this.message, retriable: this.retriable, details: this.details };
+  }
+}
+
+export function isGrokcatError(error: unknown, code?: ErrorCode): error is GrokcatError {
+  return error instanceof GrokcatError && (code === undefined || error.code === code);
+}
+
+// Node socket errors that mean "try again later", not "this input is bad".
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * SQLSTATE classes and codes that Postgres documents as transient: connection exceptions (08),
+ * serialization failures and deadlocks (40001, 40P01), insufficient resources (53), operator
+ * intervention such as admin shutdown (57P01..57P03).
+ * https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+function isTransientSqlState(state: string): boolean {
+  return (
+    state.startsWith('08') ||
+    state.startsWith('53') ||
+    state === '40001' ||
+    state === '40P01' ||
+    state === '57P01' ||
+    state === '57P02' ||
+    state === '57P03'
+  );
+}
+
+/** Wraps anything thrown into a GrokcatError, classifying database and network failures. */
+export function toGrokcatError(error: unknown): GrokcatError {
+  if (error instanceof GrokcatError) return error;
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof code === 'string') {
+    if (TRANSIENT_NETWORK_CODES.has(code)) {
+      return new GrokcatError('DB_UNREACHABLE', message, { cause: error, details: { errno: code } });
+    }
+    if (/^[0-9A-Z]{5}$/.test(code)) {
+      const kind = isTransientSqlState(code) ? 'DB_TRANSIENT' : 'DB_QUERY_FAILED';
+      return new GrokcatError(kind, message, { cause: error, details: { sqlstate: code } });
+    }
+  }
+  if (/Connection terminated|timeout expired|Knex: Timeout acquiring a connection/i.test(message)) {
+    return new GrokcatError('DB_UNREACHABLE', message, { cause: error });
+  }
+  return new GrokcatError('INTERNAL', message, { cause: error });
+}
+
+export function isRetriable(error: unknown): boolean {
+  return toGrokcatError(error).retriable;
+}

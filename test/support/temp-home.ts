@@ -1,0 +1,25 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../../shared/config/load-config.ts';
+import { loadConfig } from '../../shared/config/load-config.ts';
+
+/** A fresh GROKCAT_HOME under the temp dir, removed by `cleanup`. */
+export function tempHome(prefix = 'grokcat-test-'): { home: string; cleanup: () => void } {
+  const home = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+}
+
+/** The environment of this process without any grokcat variable, so tests choose their own. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('GROKCAT_') && name !== 'DATABASE_URL') env[name] = value;
+  }
+  return { ...env, GROKCAT_LOG_FORMAT: 'json', ...extra };
+}
+
+/** A validated config for a test, as loadConfig would build it from these variables. */
+export function testConfig(variables: Record<string, string>): Config {
+  return loadConfig({ env: cleanEnv(variables), cwd: os.tmpdir() });
+}
