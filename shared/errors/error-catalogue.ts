@@ -19,6 +19,21 @@ export const ERROR_CATALOGUE = {
   },
   DB_TRANSIENT: { retriable: true, status: 503, summary: 'a transient database error occurred' },
   DB_QUERY_FAILED: { retriable: false, status: 500, summary: 'a database query failed' },
+  EVENT_INVALID: { retriable: false, status: 400, summary: 'an event does not match its topic schema' },
+  EVENT_UNDECODABLE: { retriable: false, status: 400, summary: 'a message cannot be decoded' },
+  EVENT_SCHEMA_UNKNOWN: {
+    retriable: false,
+    status: 400,
+    summary: 'a message was written with a schema this version of grokcat does not know',
+  },
+  TOPIC_UNKNOWN: { retriable: false, status: 400, summary: 'no schema is known for this topic' },
+  SCHEMA_REGISTRY_UNAVAILABLE: {
+    retriable: true,
+    status: 503,
+    summary: 'the schema registry cannot be reached',
+  },
+  BUS_UNAVAILABLE: { retriable: true, status: 503, summary: 'the event bus cannot be reached' },
+  BUS_CONSUMER_STOPPED: { retriable: false, status: 503, summary: 'the consumer was stopped' },
   INTERNAL: { retriable: false, status: 500, summary: 'an unexpected internal error occurred' },
 } as const satisfies Record<string, { retriable: boolean; status: number; summary: string }>;
 
