@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs node's test runner over our TypeScript tests, by suite:
 //   unit         *.test.ts beside the code in shared/ and services/
-//   integration  test/integration/**/*.test.ts (PGlite, the Kafka mock, real processes)
+//   integration  test/integration/**/*.test.ts (PGlite, real processes)
+//   kafka        test/kafka/**/*.test.ts (librdkafka's mock cluster: needs the librdkafka1 package)
 // Node 20's runner takes no globs, so the files are listed here. Extra arguments after `--` go to node.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -11,6 +12,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const suites = {
   unit: ['shared', 'services', 'migrations'],
   integration: ['test/integration'],
+  kafka: ['test/kafka'],
 };
 
 function findTests(dir) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerConfigCommand } from './commands/config.command.ts';
 import { registerDbCommands } from './commands/db.command.ts';
+import { registerKafkaMockCommand } from './commands/kafka-mock.command.ts';
 import { registerStartCommand } from './commands/start.command.ts';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerDbCommands(program);
   registerConfigCommand(program);
+  registerKafkaMockCommand(program);
   return program;
 }

@@ -22,6 +22,29 @@ const positiveInt = (max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(1).max(max));
 
+const httpUrl = z.string().refine((value) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// URL');
+
+const brokerList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (brokers) => brokers.length > 0 && brokers.every((broker) => /^[^\s:/]+:\d{1,5}$/.test(broker)),
+    'must be a comma-separated list of host:port',
+  );
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
 const postgresUrl = z.string().refine((value) => {
   try {
     const url = new URL(value);
@@ -75,6 +98,76 @@ export const CONFIG_VARIABLES = {
   GROKCAT_SHUTDOWN_TIMEOUT_MS: {
     default: '15000',
     description: 'On SIGINT/SIGTERM, how long a clean shutdown may take before the process exits anyway.',
+    schema: positiveInt(600_000),
+  },
+  KAFKA_BROKERS: {
+    description:
+      'Kafka bootstrap servers, `host:port,host:port`. Unset: the embedded event log in the database.',
+    schema: brokerList,
+  },
+  KAFKA_CLIENT_ID: {
+    default: 'grokcat',
+    description: 'Kafka client id (quotas, broker logs).',
+    schema: z.string(),
+  },
+  KAFKA_SSL: { default: 'false', description: 'Connect to Kafka over TLS (`true`/`false`).', schema: bool },
+  KAFKA_TIMESTAMP_LOOKUP: {
+    default: 'true',
+    description:
+      "Whether the brokers answer offset-by-timestamp lookups; `false` for librdkafka's mock, which does not (replays by time then scan).",
+    schema: bool,
+  },
+  KAFKA_SASL_MECHANISM: {
+    description:
+      'SASL mechanism for Kafka: `plain`, `scram-sha-256` or `scram-sha-512`; needs the two below.',
+    schema: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+  },
+  KAFKA_SASL_USERNAME: { description: 'SASL user name.', schema: z.string() },
+  KAFKA_SASL_PASSWORD: { description: 'SASL password.', schema: z.string(), secret: true },
+  SCHEMA_REGISTRY_URL: {
+    description:
+      'Confluent-compatible schema registry. Set: events use the Confluent wire format (magic byte + schema id). ' +
+      'Unset: Avro single-object encoding with the schemas in `schemas/`.',
+    schema: httpUrl,
+  },
+  GROKCAT_BUS_PARTITIONS: {
+    default: '8',
+    description: 'Partitions of an embedded-bus topic created on first use.',
+    schema: positiveInt(1024),
+  },
+  GROKCAT_BUS_RETENTION_HOURS: {
+    default: '168',
+    description: 'Embedded bus: records older than this are deleted (0 keeps them forever).',
+    schema: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number),
+  },
+  GROKCAT_CONSUMER_MAX_BATCH: {
+    default: '100',
+    description: 'Most events a handler gets in one batch.',
+    schema: positiveInt(10_000),
+  },
+  GROKCAT_CONSUMER_RETRIES: {
+    default: '5',
+    description: 'Attempts of a batch that fails with a retriable error before it is redelivered later.',
+    schema: positiveInt(100),
+  },
+  GROKCAT_CONSUMER_RETRY_BASE_MS: {
+    default: '200',
+    description: 'First retry backoff; doubles per attempt, with full jitter.',
+    schema: positiveInt(600_000),
+  },
+  GROKCAT_CONSUMER_RETRY_MAX_MS: {
+    default: '10000',
+    description: 'Longest retry backoff, also the pause before a failed batch is redelivered.',
+    schema: positiveInt(3_600_000),
+  },
+  GROKCAT_CONSUMER_SESSION_TIMEOUT_MS: {
+    default: '30000',
+    description: 'A consumer silent for this long leaves its group and its partitions move to the others.',
+    schema: positiveInt(3_600_000),
+  },
+  GROKCAT_CONSUMER_HEARTBEAT_MS: {
+    default: '3000',
+    description: 'How often consumers heartbeat, also during long batches.',
     schema: positiveInt(600_000),
   },
 } as const satisfies Record<string, ConfigVariable>;

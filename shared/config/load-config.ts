@@ -17,6 +17,31 @@ export interface Config {
   };
   readonly log: { readonly level: LogLevel; readonly format: 'auto' | 'json' | 'pretty' };
   readonly shutdownTimeoutMs: number;
+  readonly bus: {
+    readonly kafka: KafkaConfig | null;
+    readonly schemaRegistryUrl: string | null;
+    readonly partitions: number;
+    /** null keeps records forever. */
+    readonly retentionMs: number | null;
+  };
+  readonly consumer: {
+    readonly maxBatch: number;
+    readonly retry: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
+    readonly sessionTimeoutMs: number;
+    readonly heartbeatMs: number;
+  };
+}
+
+export interface KafkaConfig {
+  readonly brokers: string[];
+  readonly clientId: string;
+  readonly ssl: boolean;
+  readonly timestampLookup: boolean;
+  readonly sasl: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  } | null;
 }
 
 export interface ConfigProblem {
@@ -75,6 +100,7 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
     }
   }
 
+  problems.push(...crossChecks(values));
   if (problems.length > 0) {
     const lines = problems.map((p) => `  - ${p.variable} (${p.source}): ${p.message}`);
     throw new GrokcatError(
@@ -98,7 +124,77 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       format: get<'auto' | 'json' | 'pretty'>('GROKCAT_LOG_FORMAT'),
     }),
     shutdownTimeoutMs: get<number>('GROKCAT_SHUTDOWN_TIMEOUT_MS'),
+    bus: Object.freeze({
+      kafka: kafkaConfig(get),
+      schemaRegistryUrl: get<string | undefined>('SCHEMA_REGISTRY_URL') ?? null,
+      partitions: get<number>('GROKCAT_BUS_PARTITIONS'),
+      retentionMs:
+        get<number>('GROKCAT_BUS_RETENTION_HOURS') === 0
+          ? null
+          : get<number>('GROKCAT_BUS_RETENTION_HOURS') * 3_600_000,
+    }),
+    consumer: Object.freeze({
+      maxBatch: get<number>('GROKCAT_CONSUMER_MAX_BATCH'),
+      retry: Object.freeze({
+        attempts: get<number>('GROKCAT_CONSUMER_RETRIES'),
+        baseMs: get<number>('GROKCAT_CONSUMER_RETRY_BASE_MS'),
+        maxMs: get<number>('GROKCAT_CONSUMER_RETRY_MAX_MS'),
+      }),
+      sessionTimeoutMs: get<number>('GROKCAT_CONSUMER_SESSION_TIMEOUT_MS'),
+      heartbeatMs: get<number>('GROKCAT_CONSUMER_HEARTBEAT_MS'),
+    }),
   });
+}
+
+function kafkaConfig(get: <T>(name: ConfigVariableName) => T): KafkaConfig | null {
+  const brokers = get<string[] | undefined>('KAFKA_BROKERS');
+  if (!brokers) return null;
+  const mechanism = get<'plain' | 'scram-sha-256' | 'scram-sha-512' | undefined>('KAFKA_SASL_MECHANISM');
+  return Object.freeze({
+    brokers,
+    clientId: get<string>('KAFKA_CLIENT_ID'),
+    ssl: get<boolean>('KAFKA_SSL'),
+    timestampLookup: get<boolean>('KAFKA_TIMESTAMP_LOOKUP'),
+    sasl: mechanism
+      ? {
+          mechanism,
+          username: get<string>('KAFKA_SASL_USERNAME'),
+          password: get<string>('KAFKA_SASL_PASSWORD'),
+        }
+      : null,
+  });
+}
+
+/** Rules between variables, reported with the per-variable problems. */
+function crossChecks(values: Map<ConfigVariableName, unknown>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (values.has('KAFKA_SASL_MECHANISM')) {
+    for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const) {
+      if (!values.has(name))
+        problems.push({
+          variable: name,
+          source: 'environment',
+          message: 'is required when KAFKA_SASL_MECHANISM is set',
+        });
+    }
+  }
+  if (values.has('KAFKA_SASL_MECHANISM') && !values.has('KAFKA_BROKERS')) {
+    problems.push({
+      variable: 'KAFKA_SASL_MECHANISM',
+      source: 'environment',
+      message: 'has no effect without KAFKA_BROKERS',
+    });
+  }
+  const heartbeat = values.get('GROKCAT_CONSUMER_HEARTBEAT_MS') as number | undefined;
+  const session = values.get('GROKCAT_CONSUMER_SESSION_TIMEOUT_MS') as number | undefined;
+  if (heartbeat !== undefined && session !== undefined && heartbeat * 3 > session) {
+    problems.push({
+      variable: 'GROKCAT_CONSUMER_HEARTBEAT_MS',
+      source: 'environment',
+      message: `must be at most a third of GROKCAT_CONSUMER_SESSION_TIMEOUT_MS (${session})`,
+    });
+  }
+  return problems;
 }
 
 const NO_FILE: Readonly<Record<string, string>> = Object.freeze({});

@@ -6,10 +6,10 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { GrokcatError } from '../errors/error-catalogue.ts';
 import type { Logger } from '../log/logger.ts';
 import { tryAcquireHomeLock } from './home-lock.ts';
+import { servePglite } from './pglite-socket-server.ts';
 
 /** libpq names a server socket `<dir>/.s.PGSQL.<port>`; the port is only part of the name here. */
 const SOCKET_PORT = 5432;
@@ -92,9 +92,9 @@ async function serve(args: {
   // We hold the lock, so a socket file left here belongs to a dead owner.
   rmSync(socketPath, { force: true });
   const db = await PGlite.create({ dataDir, extensions: { vector } });
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: MAX_CONNECTIONS });
+  let server: Awaited<ReturnType<typeof servePglite>>;
   try {
-    await server.start();
+    server = await servePglite(db, { path: socketPath }, MAX_CONNECTIONS);
   } catch (error) {
     await db.close();
     throw error;

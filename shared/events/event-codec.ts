@@ -70,7 +70,7 @@ export function createSingleObjectCodec(catalogue: SchemaCatalogue): EventCodec 
       const reader = catalogue.current(topic);
       const { fingerprint, body } = parseSingleObject(message);
       const writer = catalogue.byFingerprint(fingerprint);
-      if (!writer || writer.topic !== topic) {
+      if (!writer || writer.topic !== catalogue.schemaTopic(topic)) {
         throw new GrokcatError(
           'EVENT_SCHEMA_UNKNOWN',
           `${topic}: writer schema fingerprint ${fingerprint.toString('hex')} is not a known version of this topic ` +

@@ -23,6 +23,8 @@ export interface SchemaCatalogue {
   current(topic: string): SchemaVersion;
   versions(topic: string): SchemaVersion[];
   byFingerprint(fingerprint: Buffer): SchemaVersion | undefined;
+  /** The topic whose schemas `topic` uses (see schemaTopic). */
+  schemaTopic(topic: string): string;
 }
 
 /** Loads every `<topic>.v<N>.avsc` file; later versions must be readable from earlier ones. */
@@ -49,7 +51,7 @@ export function loadSchemaCatalogue(dir: string = SCHEMAS_DIR): SchemaCatalogue 
     byPrint.set(entry.fingerprint.toString('hex'), entry);
   }
   const versions = (topic: string): SchemaVersion[] => {
-    const found = byTopic.get(topic);
+    const found = byTopic.get(schemaTopic(topic, byTopic));
     if (!found) {
       throw new GrokcatError('TOPIC_UNKNOWN', `no schema is known for topic "${topic}"`, {
         details: { topic, known: [...byTopic.keys()] },
@@ -62,5 +64,18 @@ export function loadSchemaCatalogue(dir: string = SCHEMAS_DIR): SchemaCatalogue 
     versions,
     current: (topic) => versions(topic).at(-1) as SchemaVersion,
     byFingerprint: (fingerprint) => byPrint.get(fingerprint.toString('hex')),
+    schemaTopic: (topic) => schemaTopic(topic, byTopic),
   };
+}
+
+/**
+ * The schema topic a physical topic reads with: itself, or the known topic it ends with after a
+ * namespace prefix (`staging.listings.created`, a test's `t-1a2b.listings.created`), or the topic
+ * a dead-letter topic holds messages of (`listings.created.dlq`).
+ */
+function schemaTopic(topic: string, known: Map<string, unknown>): string {
+  const base = topic.endsWith('.dlq') ? topic.slice(0, -'.dlq'.length) : topic;
+  if (known.has(base)) return base;
+  for (const name of known.keys()) if (base.endsWith(`.${name}`)) return name;
+  return base;
 }

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { servePglite } from '../../shared/db/pglite-socket-server.ts';
 
 /**
  * A throwaway Postgres on 127.0.0.1 (in-memory PGlite over TCP) to stand in for an external
@@ -8,9 +8,8 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
  */
 export async function startPgliteTcpServer({ withPgvector }: { withPgvector: boolean }) {
   const db = await PGlite.create(withPgvector ? { extensions: { vector } } : {});
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 20 });
-  await server.start();
-  const [, port] = server.getServerConn().split(':');
+  const server = await servePglite(db, { host: '127.0.0.1', port: 0 }, 20);
+  const port = server.port;
   return {
     url: `postgres://postgres:secret@127.0.0.1:${port}/postgres`,
     async stop() {

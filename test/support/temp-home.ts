@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Config } from '../../shared/config/load-config.ts';
+import type { Config, LogLevel } from '../../shared/config/load-config.ts';
 import { loadConfig } from '../../shared/config/load-config.ts';
+import { createLogger, type Logger, silentLogger } from '../../shared/log/logger.ts';
 
 /** A fresh GROKCAT_HOME under the temp dir, removed by `cleanup`. */
 export function tempHome(prefix = 'grokcat-test-'): { home: string; cleanup: () => void } {
@@ -22,4 +23,10 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 /** A validated config for a test, as loadConfig would build it from these variables. */
 export function testConfig(variables: Record<string, string>): Config {
   return loadConfig({ env: cleanEnv(variables), cwd: os.tmpdir() });
+}
+
+/** Silent unless TEST_LOG names a level (TEST_LOG=debug npm test): then JSON lines on stderr. */
+export function testLogger(): Logger {
+  const level = process.env.TEST_LOG as LogLevel | undefined;
+  return level ? createLogger({ log: { level, format: 'json' } }, { service: 'test' }) : silentLogger();
 }

@@ -1,0 +1,260 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  type KafkaConfig,
+  type KafkaMessage,
+  logLevel,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
+import { GrokcatError } from '../../errors/error-catalogue.ts';
+import type { Logger } from '../../log/logger.ts';
+import type { Bus, BusMessage, OutgoingMessage, Subscription } from '../bus.ts';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  ssl: boolean;
+  sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | null;
+  log: Logger;
+  consumer: { sessionTimeoutMs: number; heartbeatMs: number; retryBackoffMs: number };
+  /**
+   * Whether the brokers answer ListOffsets by timestamp. librdkafka's mock answers every timestamp
+   * with the end offset; without lookup, time positions scan from the earliest offset instead.
+   */
+  timestampLookup: boolean;
+  /** Partitions processed at once per consumer. */
+  partitionsConsumedConcurrently?: number;
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'debug', // kafkajs is chatty at info: joins, leaves, reconnects
+  [logLevel.DEBUG]: 'debug',
+};
+
+function headersOf(message: KafkaMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}
+
+/** The production bus: Kafka through kafkajs. Every kafkajs detail stays in this file. */
+export function createKafkaBus(options: KafkaBusOptions): Bus {
+  const { log } = options;
+  const config: KafkaConfig = {
+    clientId: options.clientId,
+    brokers: options.brokers,
+    ssl: options.ssl,
+    ...(options.sasl ? { sasl: options.sasl as SASLOptions } : {}),
+    retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 5000 },
+    logLevel: logLevel.INFO,
+    logCreator: () => (entry) => {
+      const { message, ...fields } = entry.log;
+      log[LEVELS[entry.level] ?? 'debug']({ kafkajs: entry.namespace, ...fields }, message);
+    },
+  };
+  const kafka = new Kafka(config);
+  // Not idempotent: InitProducerId needs a controller, which some brokers (and librdkafka's mock)
+  // do not offer. One request in flight keeps per-partition order across retries; consumers
+  // de-duplicate by event id.
+  const producer: Producer = kafka.producer({
+    allowAutoTopicCreation: true,
+    maxInFlightRequests: 1,
+    idempotent: false,
+  });
+  const admin: Admin = kafka.admin();
+  let producerReady: Promise<void> | null = null;
+  let adminReady: Promise<void> | null = null;
+  const subscriptions = new Set<Subscription>();
+
+  const withAdmin = async <T>(call: (a: Admin) => Promise<T>): Promise<T> => {
+    adminReady ??= admin.connect().catch((error: unknown) => {
+      adminReady = null;
+      throw error;
+    });
+    await adminReady;
+    return call(admin);
+  };
+
+  return {
+    kind: 'kafka',
+
+    async createTopics(specs) {
+      await withAdmin((a) =>
+        a.createTopics({
+          waitForLeaders: true,
+          topics: specs.map((s) => ({ topic: s.topic, numPartitions: s.partitions })),
+        }),
+      );
+    },
+
+    async publish(messages: OutgoingMessage[]) {
+      if (messages.length === 0) return;
+      producerReady ??= producer.connect().catch((error: unknown) => {
+        producerReady = null;
+        throw error;
+      });
+      try {
+        await producerReady;
+        const byTopic = new Map<string, OutgoingMessage[]>();
+        for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, list]) => ({
+            topic,
+            messages: list.map((m) => ({
+              key: m.key,
+              value: m.value,
+              headers: m.headers ?? {},
+              timestamp: String(m.timestamp ?? Date.now()),
+            })),
+          })),
+        });
+      } catch (error) {
+        throw new GrokcatError('BUS_UNAVAILABLE', `Kafka publish failed: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    },
+
+    async subscribe({ group, topics, fromBeginning = false, maxBatchSize = 100, startOffsets, onBatch }) {
+      const consumer: Consumer = kafka.consumer({
+        groupId: group,
+        sessionTimeout: options.consumer.sessionTimeoutMs,
+        rebalanceTimeout: options.consumer.sessionTimeoutMs,
+        heartbeatInterval: options.consumer.heartbeatMs,
+        maxWaitTimeInMs: 250,
+        retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 5000 },
+      });
+      let assignment: { topic: string; partition: number }[] = [];
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
+          partitions.map((partition) => ({ topic, partition })),
+        );
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning });
+      const eachBatch = async ({
+        batch,
+        heartbeat,
+        isRunning,
+        isStale,
+        resolveOffset,
+        pause,
+      }: EachBatchPayload) => {
+        const controls = { heartbeat, isActive: () => isRunning() && !isStale() };
+        for (let start = 0; start < batch.messages.length && controls.isActive(); start += maxBatchSize) {
+          const messages: BusMessage[] = batch.messages.slice(start, start + maxBatchSize).map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key?.toString() ?? null,
+            value: m.value ?? Buffer.alloc(0),
+            headers: headersOf(m),
+            timestamp: Number(m.timestamp),
+          }));
+          let last: string | null;
+          try {
+            last = await onBatch(
+              {
+                topic: batch.topic,
+                partition: batch.partition,
+                messages,
+                highWatermark: batch.highWatermark,
+              },
+              controls,
+            );
+          } catch (error) {
+            // Unresolved offsets are fetched again: pause this partition, then let kafkajs redeliver.
+            log.warn(
+              { err: error, topic: batch.topic, partition: batch.partition },
+              'batch failed: delivering it again after a pause',
+            );
+            const resume = pause();
+            setTimeout(resume, options.consumer.retryBackoffMs).unref();
+            return;
+          }
+          if (last === null || !controls.isActive()) return;
+          resolveOffset(last);
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+          ]);
+          await heartbeat();
+        }
+      };
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+        eachBatch,
+      });
+      if (startOffsets && startOffsets.size > 0) {
+        // Only where the group has committed nothing: a resumed replay keeps its progress. With
+        // autoCommit off, kafkajs applies a seek to the fetch position without committing it.
+        const committed = await withAdmin((a) => a.fetchOffsets({ groupId: group, topics }));
+        const done = new Set(
+          committed.flatMap((t) =>
+            t.partitions.filter((p) => p.offset !== '-1').map((p) => `${t.topic}:${p.partition}`),
+          ),
+        );
+        for (const [key, offset] of startOffsets) {
+          if (done.has(key)) continue;
+          const at = key.lastIndexOf(':');
+          consumer.seek({ topic: key.slice(0, at), partition: Number(key.slice(at + 1)), offset });
+        }
+      }
+      const subscription: Subscription = {
+        async stop() {
+          subscriptions.delete(subscription);
+          await consumer.disconnect();
+        },
+        pause: () => consumer.pause(topics.map((topic) => ({ topic }))),
+        resume: () => consumer.resume(topics.map((topic) => ({ topic }))),
+        assignment: () => assignment,
+      };
+      subscriptions.add(subscription);
+      return subscription;
+    },
+
+    async offsetsForTimestamp(topic, timestamp) {
+      if (!options.timestampLookup) return null;
+      const [found, bounds] = await withAdmin(async (a) => [
+        await a.fetchTopicOffsetsByTimestamp(topic, timestamp),
+        await a.fetchTopicOffsets(topic),
+      ]);
+      return found.map(({ partition, offset }) => ({
+        partition,
+        offset: offset === '-1' ? (bounds.find((b) => b.partition === partition)?.high ?? '0') : offset,
+      }));
+    },
+
+    async partitionBounds(topic) {
+      const bounds = await withAdmin((a) => a.fetchTopicOffsets(topic));
+      return bounds
+        .map(({ partition, low, high }) => ({ partition, low, high }))
+        .sort((x, y) => x.partition - y.partition);
+    },
+
+    async groupOffsets(group, topic) {
+      const [entry] = await withAdmin((a) => a.fetchOffsets({ groupId: group, topics: [topic] }));
+      return (entry?.partitions ?? [])
+        .filter((p) => p.offset !== '-1')
+        .map(({ partition, offset }) => ({ partition, offset }));
+    },
+
+    async close() {
+      await Promise.all([...subscriptions].map((s) => s.stop()));
+      if (producerReady) await producer.disconnect().catch(() => {});
+      if (adminReady) await admin.disconnect().catch(() => {});
+      await sleep(0);
+    },
+  };
+}

@@ -1,0 +1,4 @@
+import { busContract } from '../support/bus-contract.ts';
+import { createEmbeddedHarness } from '../support/bus-harness.ts';
+
+busContract('embedded log on PGlite', createEmbeddedHarness);
