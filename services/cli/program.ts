@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerBenchCommands } from './commands/bench.command.ts';
 import { registerConfigCommand } from './commands/config.command.ts';
 import { registerDbCommands } from './commands/db.command.ts';
 import { registerKafkaMockCommand } from './commands/kafka-mock.command.ts';
+import { registerReplayCommand } from './commands/replay.command.ts';
 import { registerStartCommand } from './commands/start.command.ts';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -23,5 +25,7 @@ export function buildProgram(): Command {
   registerDbCommands(program);
   registerConfigCommand(program);
   registerKafkaMockCommand(program);
+  registerReplayCommand(program);
+  registerBenchCommands(program);
   return program;
 }

@@ -107,12 +107,14 @@ export function createConfluentCodec(catalogue: SchemaCatalogue, registryUrl: st
     } catch (error) {
       if (isGrokcatError(error)) throw error;
       const status = (error as { status?: number }).status;
+      const message = (error as Error).message;
+      // The client reports a refused connection as "status 400" too: look at the cause first.
+      const network =
+        /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|socket hang up/.test(message);
       // A registry that answers 4xx has judged the schema or id: retrying cannot help.
-      const code =
-        status !== undefined && status >= 400 && status < 500
-          ? 'EVENT_SCHEMA_UNKNOWN'
-          : 'SCHEMA_REGISTRY_UNAVAILABLE';
-      throw new GrokcatError(code, `schema registry ${registryUrl}: ${what}: ${(error as Error).message}`, {
+      const judged = !network && status !== undefined && status >= 400 && status < 500;
+      const code = judged ? 'EVENT_SCHEMA_UNKNOWN' : 'SCHEMA_REGISTRY_UNAVAILABLE';
+      throw new GrokcatError(code, `schema registry ${registryUrl}: ${what}: ${message}`, {
         cause: error,
       });
     }

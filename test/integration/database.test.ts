@@ -12,6 +12,12 @@ import { tempHome, testConfig } from '../support/temp-home.ts';
 
 const log = silentLogger();
 const SCHEMA_TABLES = [
+  'bus_group_members',
+  'bus_group_offsets',
+  'bus_partition_owners',
+  'bus_partitions',
+  'bus_records',
+  'bus_topics',
   'enrichments',
   'labels',
   'listing_images',
@@ -132,6 +138,39 @@ describe('embedded database (PGlite + pgvector over a Unix socket)', () => {
         plan.rows.map((row) => row['QUERY PLAN']).join('\n'),
         /Index Scan using enrichments_nn_test_hnsw/,
       );
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('serves concurrent connections without mixing their queries or results', async () => {
+    // pglite-socket 0.2.17 interleaves extended-protocol messages of different connections; our
+    // queue must not (see pglite-socket-server.ts). 400 parameterised queries over 10 connections.
+    const db = await openDatabase(config, { log });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 400 }, (_, i) =>
+          db.knex.raw<{ rows: { n: number; echo: string }[] }>('select ?::int as n, ?::text as echo', [
+            i,
+            `q${i}`,
+          ]),
+        ),
+      );
+      results.forEach((result, i) => {
+        assert.deepEqual(result.rows, [{ n: i, echo: `q${i}` }]);
+      });
+      const inTransactions = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          db.knex.transaction(async (trx) => {
+            await trx.raw('create temp table if not exists scratch (n int) on commit drop');
+            await trx.raw('insert into scratch values (?)', [i]);
+            return (await trx.raw<{ rows: { n: number }[] }>('select n from scratch')).rows.map((r) => r.n);
+          }),
+        ),
+      );
+      inTransactions.forEach((rows, i) => {
+        assert.deepEqual(rows, [i], 'a transaction sees only its own work');
+      });
     } finally {
       await db.close();
     }

@@ -13,7 +13,7 @@ import { createEventPublisher, newEventId } from '../../shared/bus/event-publish
 import { replay } from '../../shared/bus/replay.ts';
 import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { deadLetterTopic } from '../../shared/events/topics.ts';
-import type { BusHarness } from './bus-harness.ts';
+import { type BusHarness, FAST_CONSUMER } from './bus-harness.ts';
 import { tempHome, testLogger } from './temp-home.ts';
 
 type Listing = { listing_id: string; title: string };
@@ -205,6 +205,60 @@ export function busContract(name: string, createHarness: () => Promise<BusHarnes
         bounds.reduce((sum, b) => sum + Number(BigInt(b.high) - BigInt(b.low)), 0),
         0,
         'no dead letters',
+      );
+    });
+
+    test('pause stops deliveries until resume (backpressure)', async () => {
+      const topic = await h.topic('listings.created', 2);
+      await publishListings(h, topic, 5, 2);
+      const { seen, consumer } = await consume(h, h.bus, topic, h.group());
+      await waitFor('10 events', () => seen.length >= 10);
+      consumer.pause();
+      await sleep(1000); // a fetch already in flight may still land
+      const atPause = seen.length;
+      await publishListings(h, topic, 5, 2, 'paused');
+      await sleep(1500);
+      assert.equal(seen.length, atPause, 'nothing delivered while paused');
+      consumer.resume();
+      await waitFor('20 events', () => seen.length >= 20);
+      await consumer.stop();
+    });
+
+    test('a batch that outlasts the session timeout keeps its partition (heartbeats while it works)', async () => {
+      const topic = await h.topic('listings.created', 1);
+      await publishListings(h, topic, 3, 2);
+      let slow = true;
+      let beats = 0;
+      const counting: Bus = {
+        ...h.bus,
+        subscribe: (options) =>
+          h.bus.subscribe({
+            ...options,
+            onBatch: (batch, controls) =>
+              options.onBatch(batch, {
+                ...controls,
+                heartbeat: async () => {
+                  beats += 1;
+                  await controls.heartbeat();
+                },
+              }),
+          }),
+      };
+      const { seen, consumer } = await consume(h, counting, topic, h.group(), async () => {
+        if (slow) {
+          slow = false;
+          await sleep(FAST_CONSUMER.sessionTimeoutMs * 1.5);
+        }
+      });
+      await waitFor('6 events', () => seen.length >= 6, 60_000);
+      await publishListings(h, topic, 3, 1, 'after');
+      await waitFor('9 events', () => seen.length >= 9, 30_000);
+      await sleep(1000);
+      await consumer.stop();
+      assert.equal(seen.length, 9, 'no batch was delivered twice');
+      assert.ok(
+        beats >= 10,
+        `the slow batch heartbeated (${beats} beats in ${FAST_CONSUMER.sessionTimeoutMs * 1.5} ms)`,
       );
     });
 

@@ -16,9 +16,9 @@ export interface EmbeddedBusOptions {
   /** Records older than this are deleted; null keeps everything. */
   retentionMs: number | null;
   consumer: EmbeddedConsumerSettings;
+  /** How often records past retention are deleted. */
+  retentionSweepMs?: number;
 }
-
-const RETENTION_SWEEP_MS = 60_000;
 
 /**
  * The bus without Kafka: a durable partitioned log in grokcat's Postgres (PGlite by default).
@@ -51,7 +51,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
       (deleted) => deleted > 0 && log.info({ deleted }, 'deleted records past retention'),
       (error: unknown) => log.warn({ err: error }, 'retention sweep failed'),
     );
-  }, RETENTION_SWEEP_MS);
+  }, options.retentionSweepMs ?? 60_000);
   sweep.unref();
 
   return {

@@ -7,6 +7,7 @@ import {
   type KafkaConfig,
   type KafkaMessage,
   logLevel,
+  Partitioners,
   type Producer,
   type SASLOptions,
 } from 'kafkajs';
@@ -69,6 +70,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     allowAutoTopicCreation: true,
     maxInFlightRequests: 1,
     idempotent: false,
+    // murmur2 like the Java client and like the embedded bus (murmur2-partitioner.ts)
+    createPartitioner: Partitioners.DefaultPartitioner,
   });
   const admin: Admin = kafka.admin();
   let producerReady: Promise<void> | null = null;
