@@ -137,7 +137,7 @@ export async function startConsumer<T = Record<string, unknown>>(
   };
 
   /** Retries retriable failures; isolates poison by bisection, so one bad event never blocks its batch. */
-  const process = async (
+  const processEvents = async (
     events: ConsumedEvent<T>[],
     batch: PartitionBatch,
     controls: BatchControls,
@@ -160,8 +160,8 @@ export async function startConsumer<T = Record<string, unknown>>(
             return;
           }
           const middle = Math.ceil(events.length / 2);
-          await process(events.slice(0, middle), batch, controls);
-          await process(events.slice(middle), batch, controls);
+          await processEvents(events.slice(0, middle), batch, controls);
+          await processEvents(events.slice(middle), batch, controls);
           return;
         }
         if (attempt >= retry.attempts) throw error;
@@ -240,7 +240,7 @@ export async function startConsumer<T = Record<string, unknown>>(
           }
           await deadLetter(dead);
           await context.with(trace.setSpan(context.active(), batchSpan), () =>
-            process(events, batch, controls),
+            processEvents(events, batch, controls),
           );
           return controls.isActive() ? lastInRange : null;
         } catch (error) {

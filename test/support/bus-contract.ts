@@ -373,47 +373,39 @@ export function busContract(name: string, createHarness: () => Promise<BusHarnes
       await sleep(50);
       await publishListings(h, topic, 6, 2, 'after');
 
-      const replayed: ConsumedEvent<Listing>[] = [];
-      const progress: number[] = [];
-      const summary = await replay<Listing>({
-        bus: h.bus,
-        codec: h.codec,
-        log: testLogger(),
-        topic,
-        from: { time: from },
-        to: { time: to },
-        retry: RETRY,
-        handler: async (events) => {
-          replayed.push(...events);
-        },
-        onProgress: ({ done, total }) => progress.push(done / Math.max(total, 1)),
-      });
-      assert.equal(replayed.length, 18);
+      const runReplay = async () => {
+        const events: ConsumedEvent<Listing>[] = [];
+        const progress: number[] = [];
+        const summary = await replay<Listing>({
+          bus: h.bus,
+          codec: h.codec,
+          log: testLogger(),
+          topic,
+          from: { time: from },
+          to: { time: to },
+          retry: RETRY,
+          handler: async (batch) => {
+            events.push(...batch);
+          },
+          onProgress: ({ done, total }) => progress.push(done / Math.max(total, 1)),
+        });
+        return { events, progress, summary };
+      };
+      const first = await runReplay();
+      assert.equal(first.events.length, 18);
       assert.ok(
-        replayed.every((e) => e.key?.startsWith('inside')),
+        first.events.every((e) => e.key?.startsWith('inside')),
         'only events inside the range',
       );
-      assertPerKeyOrder(replayed, 6, 3, 'inside');
-      assert.equal(summary.events, 18);
-      assert.equal(summary.resumed, false);
-      assert.equal(progress.at(-1), 1);
+      assertPerKeyOrder(first.events, 6, 3, 'inside');
+      assert.equal(first.summary.events, 18);
+      assert.equal(first.summary.resumed, false);
+      assert.equal(first.progress.at(-1), 1);
 
       // The same replay again resumes from its committed progress: nothing is left to do.
-      const again: ConsumedEvent<Listing>[] = [];
-      const second = await replay<Listing>({
-        bus: h.bus,
-        codec: h.codec,
-        log: testLogger(),
-        topic,
-        from: { time: from },
-        to: { time: to },
-        retry: RETRY,
-        handler: async (events) => {
-          again.push(...events);
-        },
-      });
-      assert.equal(second.resumed, true);
-      assert.equal(again.length, 0);
+      const second = await runReplay();
+      assert.equal(second.summary.resumed, true);
+      assert.equal(second.events.length, 0);
     });
   });
 }
