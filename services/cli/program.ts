@@ -4,6 +4,7 @@ import { registerBenchCommands } from './commands/bench.command.ts';
 import { registerConfigCommand } from './commands/config.command.ts';
 import { registerDbCommands } from './commands/db.command.ts';
 import { registerKafkaMockCommand } from './commands/kafka-mock.command.ts';
+import { registerModelCommands } from './commands/model.command.ts';
 import { registerReplayCommand } from './commands/replay.command.ts';
 import { registerStartCommand } from './commands/start.command.ts';
 
@@ -27,5 +28,6 @@ export function buildProgram(): Command {
   registerKafkaMockCommand(program);
   registerReplayCommand(program);
   registerBenchCommands(program);
+  registerModelCommands(program);
   return program;
 }

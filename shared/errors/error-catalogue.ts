@@ -34,6 +34,13 @@ export const ERROR_CATALOGUE = {
   },
   BUS_UNAVAILABLE: { retriable: true, status: 503, summary: 'the event bus cannot be reached' },
   BUS_CONSUMER_STOPPED: { retriable: false, status: 503, summary: 'the consumer was stopped' },
+  IMAGE_REFUSED: { retriable: false, status: 422, summary: 'an image was refused' },
+  MODEL_INVALID: { retriable: false, status: 500, summary: 'a model file or model card is not valid' },
+  MODEL_CONVERSION_FAILED: {
+    retriable: false,
+    status: 500,
+    summary: 'a model could not be converted to ONNX',
+  },
   INTERNAL: { retriable: false, status: 500, summary: 'an unexpected internal error occurred' },
 } as const satisfies Record<string, { retriable: boolean; status: number; summary: string }>;
 

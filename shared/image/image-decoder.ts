@@ -1,0 +1,81 @@
+import sharp, { type Metadata } from 'sharp';
+import { GrokcatError } from '../errors/error-catalogue.ts';
+
+/** Formats grokcat decodes. SVG is refused: it can reference external files and run scripts. */
+export const ACCEPTED_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const;
+
+export interface DecodeOptions {
+  /** Square side of the model input. */
+  size: number;
+  /** 'contain' keeps the whole product and pads with `background`; 'cover' crops the centre. */
+  fit: 'contain' | 'cover';
+  /** Decompression-bomb guard: images with more pixels than this are refused before decoding. */
+  maxPixels: number;
+  /** Per channel, applied after scaling to [0, 1]: (x - mean) / std. */
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+export interface DecodedImage {
+  /** CHW float32, normalised, ready for the model. */
+  chw: Float32Array;
+  width: number;
+  height: number;
+  format: string;
+}
+
+/**
+ * Decodes and prepares one image with sharp: checks the real format from the bytes (never the
+ * declared content type), refuses oversized and unsupported images with the reason, applies EXIF
+ * orientation, resizes to the model's square input and normalises.
+ */
+export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Promise<DecodedImage> {
+  if (bytes.length === 0) throw new GrokcatError('IMAGE_REFUSED', 'the image is empty (0 bytes)');
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error' }).metadata();
+  } catch (error) {
+    throw new GrokcatError('IMAGE_REFUSED', `not a readable image: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const format = metadata.format ?? 'unknown';
+  if (!(ACCEPTED_FORMATS as readonly string[]).includes(format)) {
+    throw new GrokcatError(
+      'IMAGE_REFUSED',
+      `image format ${format} is not accepted (accepted: ${ACCEPTED_FORMATS.join(', ')})`,
+    );
+  }
+  const pixels = (metadata.width ?? 0) * (metadata.height ?? 0) * (metadata.pages ?? 1);
+  if (pixels > options.maxPixels) {
+    throw new GrokcatError(
+      'IMAGE_REFUSED',
+      `image has ${pixels} pixels (${metadata.width}x${metadata.height}x${metadata.pages ?? 1}), over the limit of ${options.maxPixels}`,
+    );
+  }
+  let raw: Buffer;
+  try {
+    raw = await sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error', pages: 1 })
+      .rotate() // EXIF orientation
+      .removeAlpha()
+      .toColourspace('srgb')
+      .resize(options.size, options.size, {
+        fit: options.fit,
+        background: { r: 255, g: 255, b: 255 },
+        kernel: 'lanczos3',
+      })
+      .raw()
+      .toBuffer();
+  } catch (error) {
+    throw new GrokcatError('IMAGE_REFUSED', `the image does not decode: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const plane = options.size * options.size;
+  const chw = new Float32Array(3 * plane);
+  for (let c = 0; c < 3; c++) {
+    const [mean, std] = [options.mean[c] as number, options.std[c] as number];
+    for (let i = 0; i < plane; i++) chw[c * plane + i] = ((raw[i * 3 + c] as number) / 255 - mean) / std;
+  }
+  return { chw, width: metadata.width ?? 0, height: metadata.height ?? 0, format };
+}
