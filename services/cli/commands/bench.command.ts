@@ -1,7 +1,11 @@
 import os from 'node:os';
 import { type Command, InvalidArgumentError } from 'commander';
 import { openCodec } from '../../../shared/bus/open-bus.ts';
+import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
+import type { TrunkName } from '../../../shared/model/trunk/nsfwjs-models.ts';
 import { type BusBenchResult, benchEmbedded, benchKafka } from '../../bench/bus-bench.ts';
+import { DEFAULT_DATASETS_DIR, datasetsAvailable } from '../../bench/datasets.ts';
+import { benchTrunkCuts, NORMALISATIONS } from '../../bench/trunk-bench.ts';
 import { runCommand } from '../command-runtime.ts';
 
 const positive = (value: string) => {
@@ -57,6 +61,53 @@ export function registerBenchCommands(program: Command): void {
             ...skipped.map((s) => `${s.bus}: skipped (${s.reason})`),
           ].join('\n');
           print({ ok: true, date: new Date().toISOString(), machine, results, skipped }, human);
+        },
+      ),
+    );
+
+  bench
+    .command('trunk')
+    .description(
+      'which trunk cut gives the best product features: nearest-neighbour accuracy on ../shared/datasets',
+    )
+    .option('--trunk <name>', 'mobilenet_v2 or inception_v3', 'mobilenet_v2')
+    .option('--limit <n>', 'images per dataset and split', positive, 800)
+    .option('--datasets <dir>', 'folder of the labelled photo sets', DEFAULT_DATASETS_DIR)
+    .option('--normalisation <which>', 'nsfwjs ([0,1]), imagenet ([-1,1]) or both', 'both')
+    .option('--json', 'print the result as one JSON line')
+    .action(
+      runCommand(
+        async (
+          { log, print },
+          options: { trunk: string; limit: number; datasets: string; normalisation: string },
+        ) => {
+          if (!datasetsAvailable(options.datasets)) {
+            throw new GrokcatError(
+              'USAGE_INVALID',
+              `no datasets at ${options.datasets}: this benchmark needs the labelled photo sets`,
+            );
+          }
+          const normalisations = (Object.keys(NORMALISATIONS) as (keyof typeof NORMALISATIONS)[]).filter(
+            (name) => options.normalisation === 'both' || name.startsWith(options.normalisation),
+          );
+          const report = await benchTrunkCuts({
+            trunk: options.trunk as TrunkName,
+            limit: options.limit,
+            datasetsDir: options.datasets,
+            log,
+            normalisations,
+          });
+          const lines = report.results.map(
+            (r) =>
+              `${r.normalisation.padEnd(16)} ${r.features.padEnd(42)} ${String(r.dimension).padStart(5)}  ${r.dataset.padEnd(14)} ${r.split.padEnd(5)} ${r.task.padEnd(18)} ${(r.nn_accuracy * 100).toFixed(1)}%`,
+          );
+          print(
+            { ok: true, date: new Date().toISOString(), ...report },
+            [
+              `${report.trunk}: ${(report.macs / 1e6).toFixed(0)} M multiply-adds, ${report.imagesPerSecond} img/s`,
+              ...lines,
+            ].join('\n'),
+          );
         },
       ),
     );

@@ -8,12 +8,22 @@ import type { KerasLayer, KerasModel } from './nsfwjs-models.ts';
  * before it and ZeroPadding2D into the padding of the convolution after it, so the graph is only
  * Conv, Clip/Relu, Add, Concat and pooling.
  */
+export interface FeatureMap {
+  layer: string;
+  /** Name of the NCHW feature-map tensor in the graph. */
+  tensor: string;
+  /** [channels, height, width]. */
+  shape: [number, number, number];
+}
+
 export interface ConvertedTrunk {
   graph: OnnxGraph;
-  /** Name of the NCHW feature-map output tensor. */
+  /** Name of the NCHW feature-map output tensor (of the first cut). */
   output: string;
-  /** [channels, height, width] of the feature map. */
+  /** [channels, height, width] of the feature map (of the first cut). */
   featureShape: [number, number, number];
+  /** Every requested cut, in the order asked. */
+  featureMaps: FeatureMap[];
   inputSize: number;
   /** Multiply-accumulates per image, for FLOP counts. */
   macs: number;
@@ -36,7 +46,8 @@ function samePadding(size: number, kernel: number, stride: number): [number, num
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
-export function convertKerasTrunk(model: KerasModel, cutLayer: string): ConvertedTrunk {
+export function convertKerasTrunk(model: KerasModel, cutLayers: string | string[]): ConvertedTrunk {
+  const cuts = Array.isArray(cutLayers) ? cutLayers : [cutLayers];
   const layers = model.modelTopology.model_config.config.layers;
   const byName = new Map(layers.map((layer) => [layer.name, layer]));
   const consumers = new Map<string, string[]>();
@@ -71,7 +82,7 @@ export function convertKerasTrunk(model: KerasModel, cutLayer: string): Converte
   };
 
   for (const layer of layers) {
-    if (tensors.has(cutLayer)) break;
+    if (cuts.every((cut) => tensors.has(cut))) break;
     if (folded.has(layer.name)) continue;
     const config = layer.config;
     const out = graph.unique(layer.name.replace(/[^A-Za-z0-9_]/g, '_'));
@@ -251,7 +262,7 @@ export function convertKerasTrunk(model: KerasModel, cutLayer: string): Converte
       }
       default:
         // Layers after the cut (pooling to a vector, dense classifier) are never needed.
-        if (!tensors.has(cutLayer)) {
+        if (!cuts.every((cut) => tensors.has(cut))) {
           throw new GrokcatError(
             'MODEL_CONVERSION_FAILED',
             `${layer.name}: layer type ${layer.class_name} is not supported`,
@@ -260,11 +271,15 @@ export function convertKerasTrunk(model: KerasModel, cutLayer: string): Converte
     }
   }
 
-  const feature = tensors.get(cutLayer);
-  if (!feature)
-    throw new GrokcatError('MODEL_CONVERSION_FAILED', `no layer named ${cutLayer} in ${model.name}`);
-  const [h, w, c] = feature.shape;
-  return { graph, output: feature.name, featureShape: [c, h, w], inputSize, macs };
+  const featureMaps = cuts.map((layer): FeatureMap => {
+    const feature = tensors.get(layer);
+    if (!feature)
+      throw new GrokcatError('MODEL_CONVERSION_FAILED', `no layer named ${layer} in ${model.name}`);
+    const [h, w, c] = feature.shape;
+    return { layer, tensor: feature.name, shape: [c, h, w] };
+  });
+  const [first] = featureMaps as [FeatureMap];
+  return { graph, output: first.tensor, featureShape: first.shape, featureMaps, inputSize, macs };
 }
 
 /**
