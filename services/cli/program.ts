@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerBenchCommands } from './commands/bench.command.ts';
 import { registerConfigCommand } from './commands/config.command.ts';
 import { registerDbCommands } from './commands/db.command.ts';
+import { registerEnrichCommand } from './commands/enrich.command.ts';
 import { registerKafkaMockCommand } from './commands/kafka-mock.command.ts';
 import { registerModelCommands } from './commands/model.command.ts';
 import { registerReplayCommand } from './commands/replay.command.ts';
@@ -29,5 +30,6 @@ export function buildProgram(): Command {
   registerReplayCommand(program);
   registerBenchCommands(program);
   registerModelCommands(program);
+  registerEnrichCommand(program);
   return program;
 }

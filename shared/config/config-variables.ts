@@ -170,6 +170,46 @@ export const CONFIG_VARIABLES = {
     description: 'How often consumers heartbeat, also during long batches.',
     schema: positiveInt(600_000),
   },
+  GROKCAT_MODEL: {
+    description:
+      'Folder of the model to serve (`model.onnx` + `card.json`, see docs/model-contract.md). Unset: the reference model, ' +
+      'assembled under `GROKCAT_HOME/models` from the nsfwjs trunk and the shipped reference heads.',
+    schema: z.string(),
+  },
+  GROKCAT_MODEL_PROVIDERS: {
+    default: 'cpu',
+    description:
+      'ONNX Runtime execution providers in order of preference: `cpu`, `xnnpack`, `webgpu`, `cuda`.',
+    schema: z
+      .string()
+      .transform((value) => value.split(',').map((p) => p.trim()))
+      .pipe(z.array(z.enum(['cpu', 'xnnpack', 'webgpu', 'cuda'])).min(1)),
+  },
+  GROKCAT_MODEL_INTRA_THREADS: {
+    default: '0',
+    description: 'Threads inside one ONNX operator (0: one per core).',
+    schema: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number),
+  },
+  GROKCAT_MODEL_INTER_THREADS: {
+    default: '1',
+    description: 'Threads across independent ONNX operators.',
+    schema: positiveInt(64),
+  },
+  GROKCAT_MODEL_MAX_BATCH: {
+    default: '32',
+    description: 'Most images the model runs in one batch (dynamic micro-batching).',
+    schema: positiveInt(1024),
+  },
+  GROKCAT_MODEL_MAX_WAIT_MS: {
+    default: '5',
+    description: 'How long a request may wait for others to fill a batch while the model is idle.',
+    schema: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number),
+  },
+  GROKCAT_IMAGE_MAX_PIXELS: {
+    default: '40000000',
+    description: 'Images with more pixels (width x height x frames) are refused before decoding.',
+    schema: positiveInt(1_000_000_000),
+  },
 } as const satisfies Record<string, ConfigVariable>;
 
 export type ConfigVariableName = keyof typeof CONFIG_VARIABLES;

@@ -24,6 +24,16 @@ export interface Config {
     /** null keeps records forever. */
     readonly retentionMs: number | null;
   };
+  readonly model: {
+    /** GROKCAT_MODEL: a model folder, or null for the reference model. */
+    readonly path: string | null;
+    readonly providers: ('cpu' | 'xnnpack' | 'webgpu' | 'cuda')[];
+    readonly intraOpThreads: number;
+    readonly interOpThreads: number;
+    readonly maxBatch: number;
+    readonly maxWaitMs: number;
+    readonly maxPixels: number;
+  };
   readonly consumer: {
     readonly maxBatch: number;
     readonly retry: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
@@ -132,6 +142,15 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
         get<number>('GROKCAT_BUS_RETENTION_HOURS') === 0
           ? null
           : get<number>('GROKCAT_BUS_RETENTION_HOURS') * 3_600_000,
+    }),
+    model: Object.freeze({
+      path: get<string | undefined>('GROKCAT_MODEL') ? path.resolve(cwd, get<string>('GROKCAT_MODEL')) : null,
+      providers: get<('cpu' | 'xnnpack' | 'webgpu' | 'cuda')[]>('GROKCAT_MODEL_PROVIDERS'),
+      intraOpThreads: get<number>('GROKCAT_MODEL_INTRA_THREADS'),
+      interOpThreads: get<number>('GROKCAT_MODEL_INTER_THREADS'),
+      maxBatch: get<number>('GROKCAT_MODEL_MAX_BATCH'),
+      maxWaitMs: get<number>('GROKCAT_MODEL_MAX_WAIT_MS'),
+      maxPixels: get<number>('GROKCAT_IMAGE_MAX_PIXELS'),
     }),
     consumer: Object.freeze({
       maxBatch: get<number>('GROKCAT_CONSUMER_MAX_BATCH'),

@@ -79,3 +79,32 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Pr
   }
   return { chw, width: metadata.width ?? 0, height: metadata.height ?? 0, format };
 }
+
+/** Prepares raw grey or RGB pixels (not an encoded file) exactly as decodeImage prepares a photo. */
+export async function prepareRawPixels(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  options: Omit<DecodeOptions, 'maxPixels'>,
+): Promise<Float32Array> {
+  const raw = await sharp(pixels, { raw: { width, height, channels } })
+    .toColourspace('srgb')
+    .resize(options.size, options.size, {
+      fit: options.fit,
+      background: { r: 255, g: 255, b: 255 },
+      kernel: 'lanczos3',
+    })
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+  const plane = options.size * options.size;
+  const chw = new Float32Array(3 * plane);
+  const stride = raw.length / plane;
+  for (let c = 0; c < 3; c++) {
+    const [mean, std] = [options.mean[c] as number, options.std[c] as number];
+    for (let i = 0; i < plane; i++)
+      chw[c * plane + i] = ((raw[i * stride + Math.min(c, stride - 1)] as number) / 255 - mean) / std;
+  }
+  return chw;
+}

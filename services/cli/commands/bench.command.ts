@@ -2,9 +2,12 @@ import os from 'node:os';
 import { type Command, InvalidArgumentError } from 'commander';
 import { openCodec } from '../../../shared/bus/open-bus.ts';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
+import { ensureModel } from '../../../shared/model/model-store.ts';
+import type { ExecutionProvider } from '../../../shared/model/onnx-session.ts';
 import type { TrunkName } from '../../../shared/model/trunk/nsfwjs-models.ts';
 import { type BusBenchResult, benchEmbedded, benchKafka } from '../../bench/bus-bench.ts';
 import { DEFAULT_DATASETS_DIR, datasetsAvailable } from '../../bench/datasets.ts';
+import { benchPreprocessing, benchProvider } from '../../bench/inference-bench.ts';
 import { benchTrunkCuts, NORMALISATIONS } from '../../bench/trunk-bench.ts';
 import { runCommand } from '../command-runtime.ts';
 
@@ -110,5 +113,60 @@ export function registerBenchCommands(program: Command): void {
           );
         },
       ),
+    );
+
+  bench
+    .command('inference')
+    .description(
+      'img/s of the model runtime vs bare ONNX Runtime at batch 1, 8, 32, preprocessing img/s, GFLOP/s, per provider',
+    )
+    .option('--providers <list>', 'execution providers to compare', 'cpu,xnnpack')
+    .option('--json', 'print the result as one JSON line')
+    .action(
+      runCommand(async ({ config, log, print }, options: { providers: string }) => {
+        const files = await ensureModel(config, log);
+        const macs = files.card.trunk.macs_per_image;
+        const quiet = log.child({}, { level: 'warn' });
+        const providers = options.providers.split(',').map((p) => p.trim()) as ExecutionProvider[];
+        const results = [];
+        for (const provider of providers)
+          results.push(await benchProvider(files, provider, config, macs, quiet));
+        const preprocessing = await benchPreprocessing(files, config);
+        const best = results
+          .filter((r) => !r.error)
+          .sort((a, b) => (b.batches.at(-1)?.runtime_img_s ?? 0) - (a.batches.at(-1)?.runtime_img_s ?? 0))[0];
+        const machine = {
+          cores: os.cpus().length,
+          cpu: os.cpus()[0]?.model ?? 'unknown',
+          node: process.version,
+        };
+        const human = [
+          `model ${files.version}: ${(macs / 1e6).toFixed(0)} M multiply-adds = ${((2 * macs) / 1e9).toFixed(2)} GFLOP per image; ${machine.cores} cores, ${machine.cpu}`,
+          ...results.flatMap((r) =>
+            r.error
+              ? [`${r.provider}: failed: ${r.error}`]
+              : r.batches.map(
+                  (b) =>
+                    `${r.provider.padEnd(8)} batch ${String(b.batch).padStart(2)}: runtime ${b.runtime_img_s} img/s, bare ${b.bare_img_s} img/s, ratio ${b.ratio}, ${b.gflop_s} GFLOP/s`,
+                ),
+          ),
+          `preprocessing 1024x1024 JPEG: ${preprocessing.toFixed(1)} img/s`,
+          `fastest provider at batch 32: ${best?.provider ?? 'none'}`,
+        ].join('\n');
+        print(
+          {
+            ok: true,
+            date: new Date().toISOString(),
+            machine,
+            model: files.version,
+            macs_per_image: macs,
+            gflop_per_image: (2 * macs) / 1e9,
+            providers: results,
+            preprocessing_img_s: Number(preprocessing.toFixed(1)),
+            fastest_provider: best?.provider ?? null,
+          },
+          human,
+        );
+      }),
     );
 }

@@ -1,8 +1,15 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
+import { saveHeadWeights } from '../../../shared/model/grok/head-weights.ts';
+import { REFERENCE_ASSETS } from '../../../shared/model/model-store.ts';
+import { trainReferenceHeads } from '../../../shared/model/reference/train-reference-heads.ts';
 import { DEFAULT_CUTS, importTrunk } from '../../../shared/model/trunk/import-trunk.ts';
 import type { TrunkName } from '../../../shared/model/trunk/nsfwjs-models.ts';
 import { runCommand } from '../command-runtime.ts';
+
+const count = (value: string) => Number.parseInt(value, 10);
 
 export function registerModelCommands(program: Command): void {
   const model = program.command('model').description('import trunks and build grokcat models');
@@ -34,6 +41,38 @@ export function registerModelCommands(program: Command): void {
             `${trunk.trunk} cut at ${trunk.cut}: features ${trunk.featureShape.join('x')}, ${(trunk.macs / 1e6).toFixed(0)} M multiply-adds/image\n` +
               `checked on ${trunk.check.images} images: max relative error ${trunk.check.maxRelativeError.toExponential(2)}` +
               `${trunk.cached ? ' (cached)' : ''}\n${trunk.onnxPath}`,
+          );
+        },
+      ),
+    );
+
+  model
+    .command('train-reference')
+    .description(
+      'train the reference heads on Fashion-MNIST (Debian dataset-fashion-mnist) and write them as the shipped assets',
+    )
+    .option('--per-class <n>', 'training images per class', count, 300)
+    .option('--test-per-class <n>', 'test images per class', count, 100)
+    .option('--epochs <n>', 'full-batch training epochs', count, 300)
+    .option('--out <dir>', 'where to write the heads and card', REFERENCE_ASSETS)
+    .option('--json', 'print the result as one JSON line')
+    .action(
+      runCommand(
+        async (
+          { log, print },
+          options: { perClass: number; testPerClass: number; epochs: number; out: string },
+        ) => {
+          const { heads, card } = await trainReferenceHeads({
+            perClass: options.perClass,
+            testPerClass: options.testPerClass,
+            epochs: options.epochs,
+            log,
+          });
+          saveHeadWeights(path.join(options.out, 'heads'), heads);
+          writeFileSync(path.join(options.out, 'card.json'), `${JSON.stringify(card, null, 2)}\n`);
+          print(
+            { ok: true, version: card.version, metrics: card.metrics, out: options.out },
+            `${card.version}: ${JSON.stringify(card.metrics)}\nwritten to ${options.out}`,
           );
         },
       ),

@@ -13,7 +13,10 @@ const CONVERTER_VERSION = 1;
 /** The bar: the converted trunk must match Keras within this relative error. */
 export const MAX_RELATIVE_ERROR = 1e-3;
 
-export const DEFAULT_CUTS: Record<TrunkName, string> = { mobilenet_v2: 'out_relu', inception_v3: 'mixed10' };
+export const DEFAULT_CUTS: Record<TrunkName, string> = {
+  mobilenet_v2: 'block_13_expand_relu',
+  inception_v3: 'mixed7',
+};
 
 export interface ConversionCheck {
   images: number;

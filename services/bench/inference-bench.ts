@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import type { Config } from '../../shared/config/load-config.ts';
+import { decodeImage } from '../../shared/image/image-decoder.ts';
+import type { Logger } from '../../shared/log/logger.ts';
+import { createModelRuntime } from '../../shared/model/model-runtime.ts';
+import type { ModelFiles } from '../../shared/model/model-store.ts';
+import { createOnnxSession, type ExecutionProvider } from '../../shared/model/onnx-session.ts';
+
+export interface ProviderResult {
+  provider: ExecutionProvider;
+  batches: { batch: number; runtime_img_s: number; bare_img_s: number; ratio: number; gflop_s: number }[];
+  error?: string;
+}
+
+const BATCHES = [1, 8, 32];
+
+/** Enough work per measurement to be stable on 2 cores without taking minutes. */
+const imagesFor = (batch: number) => Math.max(256, batch * 8);
+
+function randomInput(length: number): Float32Array {
+  const data = new Float32Array(length);
+  for (let i = 0; i < length; i++) data[i] = Math.random();
+  return data;
+}
+
+/** Bare ONNX Runtime: session.run on ready tensors, batch after batch. */
+async function bare(
+  files: ModelFiles,
+  provider: ExecutionProvider,
+  config: Config,
+  batch: number,
+): Promise<number> {
+  const session = await createOnnxSession(readFileSync(files.onnxPath), {
+    executionProviders: [provider],
+    intraOpThreads: config.model.intraOpThreads,
+    interOpThreads: config.model.interOpThreads,
+  });
+  const size = files.card.input.size;
+  const input = { data: randomInput(batch * 3 * size * size), dims: [batch, 3, size, size] };
+  try {
+    await session.run({ [files.card.input.name]: input }); // warm-up
+    const runs = Math.ceil(imagesFor(batch) / batch);
+    const started = performance.now();
+    for (let i = 0; i < runs; i++) await session.run({ [files.card.input.name]: input });
+    return (runs * batch) / ((performance.now() - started) / 1000);
+  } finally {
+    await session.release();
+  }
+}
+
+/** The runtime: single-image requests, all submitted at once, batched by it up to `batch`. */
+async function runtime(
+  files: ModelFiles,
+  provider: ExecutionProvider,
+  config: Config,
+  batch: number,
+  log: Logger,
+) {
+  const rt = await createModelRuntime(
+    files,
+    {
+      executionProviders: [provider],
+      intraOpThreads: config.model.intraOpThreads,
+      interOpThreads: config.model.interOpThreads,
+      maxBatch: batch,
+      maxWaitMs: 2,
+      maxPixels: config.model.maxPixels,
+    },
+    log,
+  );
+  const size = files.card.input.size;
+  const inputs = Array.from({ length: imagesFor(batch) }, () => randomInput(3 * size * size));
+  try {
+    await Promise.all(inputs.slice(0, batch).map((x) => rt.infer(x))); // warm-up
+    const started = performance.now();
+    await Promise.all(inputs.map((x) => rt.infer(x)));
+    return inputs.length / ((performance.now() - started) / 1000);
+  } finally {
+    await rt.close();
+  }
+}
+
+/** Decode + EXIF + resize + normalise of 1024x1024 JPEGs, four at a time (as the runtime overlaps them). */
+export async function benchPreprocessing(files: ModelFiles, config: Config, count = 64): Promise<number> {
+  const size = 1024;
+  const noise = Buffer.alloc(size * size * 3);
+  for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+  const jpeg = await sharp(noise, { raw: { width: size, height: size, channels: 3 } })
+    .blur(2)
+    .jpeg({ quality: 85 })
+    .toBuffer();
+  const { input } = files.card;
+  const options = {
+    size: input.size,
+    fit: input.fit,
+    mean: input.mean,
+    std: input.std,
+    maxPixels: config.model.maxPixels,
+  };
+  await decodeImage(jpeg, options);
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < count) {
+        next += 1;
+        await decodeImage(jpeg, options);
+      }
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
+export async function benchProvider(
+  files: ModelFiles,
+  provider: ExecutionProvider,
+  config: Config,
+  macs: number,
+  log: Logger,
+): Promise<ProviderResult> {
+  const result: ProviderResult = { provider, batches: [] };
+  try {
+    for (const batch of BATCHES) {
+      const bareRate = await bare(files, provider, config, batch);
+      const runtimeRate = await runtime(files, provider, config, batch, log);
+      result.batches.push({
+        batch,
+        runtime_img_s: Number(runtimeRate.toFixed(1)),
+        bare_img_s: Number(bareRate.toFixed(1)),
+        ratio: Number((runtimeRate / bareRate).toFixed(3)),
+        gflop_s: Number(((runtimeRate * 2 * macs) / 1e9).toFixed(2)),
+      });
+    }
+  } catch (error) {
+    result.error = (error as Error).message;
+  }
+  return result;
+}

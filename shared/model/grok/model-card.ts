@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { GrokcatError } from '../../errors/error-catalogue.ts';
+
+/**
+ * The model card: everything a consumer of a grokcat model needs besides the ONNX file. See
+ * docs/model-contract.md. Any ONNX model with such a card can be served (GROKCAT_MODEL=path).
+ */
+export const modelCardSchema = z.object({
+  format: z.literal('grokcat-model-card/1'),
+  version: z.string().min(1),
+  created_at: z.string(),
+  description: z.string(),
+  input: z.object({
+    name: z.string(),
+    size: z.number().int().positive(),
+    layout: z.literal('NCHW'),
+    /** After scaling pixels to [0, 1]: (x - mean) / std per RGB channel. */
+    mean: z.tuple([z.number(), z.number(), z.number()]),
+    std: z.tuple([z.number(), z.number(), z.number()]),
+    fit: z.enum(['contain', 'cover']),
+  }),
+  outputs: z.object({
+    embedding: z.string(),
+    category: z.string(),
+    attributes: z.string(),
+    queries: z.string(),
+  }),
+  embedding_dim: z.number().int().positive(),
+  categories: z.object({ labels: z.array(z.string()).min(1) }),
+  attributes: z.object({
+    groups: z.array(z.object({ name: z.string(), labels: z.array(z.string()).min(1) })),
+    /** One per attribute label, in the flattened order of groups and labels. */
+    thresholds: z.array(z.number().min(0).max(1)),
+  }),
+  queries: z.object({ vocabulary: z.array(z.string()), thresholds: z.array(z.number().min(0).max(1)) }),
+  trunk: z.object({ name: z.string(), cut: z.string(), macs_per_image: z.number() }),
+  gem_p: z.number().positive(),
+  training: z.object({ data: z.string(), samples: z.number().int().nonnegative(), command: z.string() }),
+  metrics: z.record(z.string(), z.number()),
+  recognises: z.string(),
+  limitations: z.string(),
+});
+
+export type ModelCard = z.infer<typeof modelCardSchema>;
+
+export function attributeLabels(card: ModelCard): { group: string; label: string }[] {
+  return card.attributes.groups.flatMap((group) =>
+    group.labels.map((label) => ({ group: group.name, label })),
+  );
+}
+
+/** Parses and cross-checks a card; every problem is named in one error. */
+export function parseModelCard(json: unknown, source: string): ModelCard {
+  const parsed = modelCardSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw new GrokcatError('MODEL_INVALID', `model card ${source} is not valid: ${problems.join('; ')}`);
+  }
+  const card = parsed.data;
+  const problems: string[] = [];
+  if (card.attributes.thresholds.length !== attributeLabels(card).length) {
+    problems.push(
+      `attributes.thresholds has ${card.attributes.thresholds.length} entries for ${attributeLabels(card).length} labels`,
+    );
+  }
+  if (card.queries.thresholds.length !== card.queries.vocabulary.length) {
+    problems.push(
+      `queries.thresholds has ${card.queries.thresholds.length} entries for ${card.queries.vocabulary.length} queries`,
+    );
+  }
+  if (problems.length > 0)
+    throw new GrokcatError('MODEL_INVALID', `model card ${source}: ${problems.join('; ')}`);
+  return card;
+}

@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import { GrokcatError } from '../errors/error-catalogue.ts';
+import { decodeImage } from '../image/image-decoder.ts';
+import type { Logger } from '../log/logger.ts';
+import type { ModelFiles } from './model-store.ts';
+import { createOnnxSession, type OnnxSession, type SessionOptions } from './onnx-session.ts';
+import { type Prediction, postprocess, type RawOutputs } from './postprocess.ts';
+
+export interface RuntimeOptions extends SessionOptions {
+  /** Most images in one model run. */
+  maxBatch: number;
+  /** How long the first waiting request holds an idle model for others to join its batch. */
+  maxWaitMs: number;
+  maxPixels: number;
+}
+
+interface Loaded {
+  files: ModelFiles;
+  session: OnnxSession;
+  /** Runs in flight on this session; it is released only when they are done. */
+  inFlight: number;
+  retired: boolean;
+}
+
+interface Waiting {
+  input: Float32Array;
+  loaded: Loaded;
+  resolve: (outputs: RawOutputs) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface ModelRuntime {
+  readonly version: string;
+  readonly files: ModelFiles;
+  /** Decodes, checks and prepares an image, runs it in a shared batch, and post-processes. */
+  enrich(bytes: Uint8Array): Promise<Prediction & { model_version: string }>;
+  /** Runs one prepared CHW input through the shared batcher. */
+  infer(chw: Float32Array): Promise<RawOutputs>;
+  /** Loads another model version and switches to it; requests in flight finish on the old one. */
+  swap(files: ModelFiles): Promise<void>;
+  stats(): { batches: number; images: number; largestBatch: number };
+  close(): Promise<void>;
+}
+
+async function load(files: ModelFiles, options: SessionOptions): Promise<Loaded> {
+  const session = await createOnnxSession(readFileSync(files.onnxPath), options);
+  for (const output of Object.values(files.card.outputs)) {
+    if (!session.outputNames.includes(output)) {
+      throw new GrokcatError(
+        'MODEL_INVALID',
+        `model ${files.version} has no output "${output}" (has ${session.outputNames.join(', ')})`,
+      );
+    }
+  }
+  return { files, session, inFlight: 0, retired: false };
+}
+
+/**
+ * One ONNX Runtime session per model version behind a dynamic micro-batcher: callers anywhere in
+ * the process submit single images; while a batch runs, new requests gather, and they run together
+ * as soon as the model is free (or after maxWaitMs when it is idle). Decoding with sharp runs on
+ * libvips threads, so preprocessing of the next images overlaps inference.
+ */
+export async function createModelRuntime(
+  files: ModelFiles,
+  options: RuntimeOptions,
+  log: Logger,
+): Promise<ModelRuntime> {
+  let current = await load(files, options);
+  let queue: Waiting[] = [];
+  // Two runs may be in flight: while ONNX Runtime computes one batch on its threads, the next is
+  // assembled and queued, so the JavaScript side's copying never leaves the cores idle.
+  const PIPELINE = 2;
+  let running = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const counters = { batches: 0, images: 0, largestBatch: 0 };
+
+  const release = async (loaded: Loaded) => {
+    if (loaded.retired && loaded.inFlight === 0) await loaded.session.release();
+  };
+
+  const runBatch = async () => {
+    if (running >= PIPELINE || queue.length === 0) return;
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    running += 1;
+    // A batch uses one session: requests queued before a swap finish on the version they started on.
+    const loaded = (queue[0] as Waiting).loaded;
+    const batch = queue.filter((w) => w.loaded === loaded).slice(0, options.maxBatch);
+    queue = queue.filter((w) => !batch.includes(w));
+    const { card } = loaded.files;
+    const size = card.input.size;
+    const per = 3 * size * size;
+    const input = new Float32Array(batch.length * per);
+    batch.forEach((w, i) => {
+      input.set(w.input, i * per);
+    });
+    loaded.inFlight += 1;
+    try {
+      const out = await loaded.session.run({
+        [card.input.name]: { data: input, dims: [batch.length, 3, size, size] },
+      });
+      const slice = (name: string, i: number) => {
+        const tensor = out[name];
+        const width = tensor ? (tensor.dims[1] ?? 0) : 0;
+        return tensor ? tensor.data.slice(i * width, (i + 1) * width) : new Float32Array();
+      };
+      batch.forEach((w, i) => {
+        w.resolve({
+          embedding: slice(card.outputs.embedding, i),
+          category: slice(card.outputs.category, i),
+          attributes: slice(card.outputs.attributes, i),
+          queries: slice(card.outputs.queries, i),
+        });
+      });
+      counters.batches += 1;
+      counters.images += batch.length;
+      counters.largestBatch = Math.max(counters.largestBatch, batch.length);
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+    } finally {
+      loaded.inFlight -= 1;
+      running -= 1;
+      await release(loaded);
+      schedule();
+    }
+  };
+
+  const schedule = () => {
+    if (running >= PIPELINE || queue.length === 0) return;
+    // Busy model: whatever gathered runs next, at once. Idle model: give others maxWaitMs to join.
+    if (running > 0 || queue.length >= options.maxBatch || options.maxWaitMs === 0) {
+      void runBatch();
+    } else if (!timer) {
+      timer = setTimeout(() => {
+        timer = null;
+        void runBatch();
+      }, options.maxWaitMs);
+    }
+  };
+
+  const infer = (chw: Float32Array) =>
+    new Promise<RawOutputs>((resolve, reject) => {
+      const expected = 3 * current.files.card.input.size ** 2;
+      if (chw.length !== expected) {
+        reject(
+          new GrokcatError('USAGE_INVALID', `input has ${chw.length} values, the model takes ${expected}`),
+        );
+        return;
+      }
+      queue.push({ input: chw, loaded: current, resolve, reject });
+      schedule();
+    });
+
+  return {
+    get version() {
+      return current.files.version;
+    },
+    get files() {
+      return current.files;
+    },
+    infer,
+    async enrich(bytes) {
+      const loaded = current;
+      const { input } = loaded.files.card;
+      const image = await decodeImage(bytes, {
+        size: input.size,
+        fit: input.fit,
+        mean: input.mean,
+        std: input.std,
+        maxPixels: options.maxPixels,
+      });
+      const raw = await infer(image.chw);
+      return { ...postprocess(loaded.files.card, raw), model_version: loaded.files.version };
+    },
+    async swap(next) {
+      if (next.sha256 === current.files.sha256) return;
+      const loaded = await load(next, options);
+      const previous = current;
+      current = loaded;
+      previous.retired = true;
+      log.info({ from: previous.files.version, to: next.version }, 'model swapped');
+      schedule();
+      await release(previous);
+    },
+    stats: () => ({ ...counters }),
+    async close() {
+      if (timer) clearTimeout(timer);
+      while (running > 0 || queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      current.retired = true;
+      await release(current);
+    },
+  };
+}

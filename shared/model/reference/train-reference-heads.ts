@@ -1,0 +1,255 @@
+import * as tf from '@tensorflow/tfjs';
+import { prepareRawPixels } from '../../image/image-decoder.ts';
+import type { Logger } from '../../log/logger.ts';
+import { appendGemPooling } from '../grok/export-grok-model.ts';
+import type { Dense, HeadWeights } from '../grok/head-weights.ts';
+import type { ModelCard } from '../grok/model-card.ts';
+import { createOnnxSession } from '../onnx-session.ts';
+import { convertKerasTrunk } from '../trunk/keras-to-onnx.ts';
+import { loadNsfwjsModel } from '../trunk/nsfwjs-models.ts';
+import {
+  balancedIndices,
+  FASHION_MNIST_CLASSES,
+  type FashionMnistSplit,
+  readFashionMnist,
+} from './fashion-mnist.ts';
+import { multiHot, REFERENCE_ATTRIBUTES, REFERENCE_QUERIES } from './reference-taxonomy.ts';
+
+export const REFERENCE_TRUNK = { name: 'mobilenet_v2', cut: 'block_13_expand_relu' } as const;
+export const REFERENCE_INPUT = { size: 224, mean: [0, 0, 0], std: [1, 1, 1], fit: 'contain' } as const;
+/** 256 like GrokNet's embedding (and its 256-bit code): small for pgvector, enough for products. */
+export const EMBEDDING_DIM = 256;
+const GEM_P = 3;
+
+export interface ReferenceTraining {
+  heads: HeadWeights;
+  card: ModelCard;
+}
+
+/** Trunk + GeM as one ONNX graph: the shared feature every head reads. */
+async function featureExtractor() {
+  const converted = convertKerasTrunk(loadNsfwjsModel(REFERENCE_TRUNK.name), REFERENCE_TRUNK.cut);
+  const shared = appendGemPooling(converted.graph, converted.output, GEM_P);
+  converted.graph.output(shared, ['N', converted.featureShape[0]]);
+  const session = await createOnnxSession(converted.graph.toBytes(), {
+    executionProviders: ['cpu'],
+    intraOpThreads: 0,
+    interOpThreads: 1,
+  });
+  return { session, output: shared, channels: converted.featureShape[0], macs: converted.macs };
+}
+
+async function extract(
+  split: FashionMnistSplit,
+  indices: number[],
+  extractor: Awaited<ReturnType<typeof featureExtractor>>,
+  log: Logger,
+) {
+  const { size } = REFERENCE_INPUT;
+  const features = new Float32Array(indices.length * extractor.channels);
+  for (let start = 0; start < indices.length; start += 32) {
+    const batch = indices.slice(start, start + 32);
+    const input = new Float32Array(batch.length * 3 * size * size);
+    await Promise.all(
+      batch.map(async (index, i) => {
+        // Fashion-MNIST is a white garment on black; catalogue photos are dark products on white.
+        const pixels = split.images.subarray(index * 784, (index + 1) * 784).map((v) => 255 - v);
+        input.set(
+          await prepareRawPixels(pixels, 28, 28, 1, { ...REFERENCE_INPUT, mean: [0, 0, 0], std: [1, 1, 1] }),
+          i * 3 * size * size,
+        );
+      }),
+    );
+    const out = await extractor.session.run({ image: { data: input, dims: [batch.length, 3, size, size] } });
+    features.set(out[extractor.output]?.data ?? new Float32Array(), start * extractor.channels);
+    if (start % 640 === 0)
+      log.info({ done: start + batch.length, of: indices.length }, 'extracting Fashion-MNIST features');
+  }
+  return features;
+}
+
+/** Columns of a seeded Gaussian matrix, orthonormalised (Gram-Schmidt): distances survive the projection. */
+export function randomOrthogonalProjection(inputs: number, outputs: number, seed: number): Float32Array {
+  let state = seed;
+  const gaussian = () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    const u = (state + 1) / (2 ** 31 + 1);
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    const v = (state + 1) / (2 ** 31 + 1);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+  const columns = Array.from({ length: outputs }, () => Float64Array.from({ length: inputs }, gaussian));
+  for (let j = 0; j < outputs; j++) {
+    const column = columns[j] as Float64Array;
+    for (let k = 0; k < j; k++) {
+      const previous = columns[k] as Float64Array;
+      let dot = 0;
+      for (let i = 0; i < inputs; i++) dot += (column[i] as number) * (previous[i] as number);
+      for (let i = 0; i < inputs; i++) column[i] = (column[i] as number) - dot * (previous[i] as number);
+    }
+    const norm = Math.hypot(...column);
+    for (let i = 0; i < inputs; i++) column[i] = (column[i] as number) / norm;
+  }
+  const weight = new Float32Array(inputs * outputs);
+  for (let i = 0; i < inputs; i++)
+    for (let j = 0; j < outputs; j++) weight[i * outputs + j] = (columns[j] as Float64Array)[i] as number;
+  return weight;
+}
+
+async function toDense(weight: tf.Variable, bias: tf.Variable): Promise<Dense> {
+  const [inputs, outputs] = weight.shape as [number, number];
+  return {
+    inputs,
+    outputs,
+    weight: (await weight.data()) as Float32Array,
+    bias: (await bias.data()) as Float32Array,
+  };
+}
+
+/**
+ * Trains the reference heads on trunk features of a balanced Fashion-MNIST subset: softmax
+ * regression for the ten categories, sigmoid heads for the derived attributes and queries; the
+ * embedding projection is a fixed random orthogonal map until the trainer learns one.
+ */
+export async function trainReferenceHeads(args: {
+  perClass: number;
+  testPerClass: number;
+  epochs: number;
+  log: Logger;
+  fashionMnistDir?: string;
+}): Promise<ReferenceTraining> {
+  const { log } = args;
+  tf.env().set('PROD', true);
+  await tf.setBackend('cpu');
+  const train = readFashionMnist('train', args.fashionMnistDir);
+  const test = readFashionMnist('t10k', args.fashionMnistDir);
+  const trainIndices = balancedIndices(train, args.perClass);
+  const testIndices = balancedIndices(test, args.testPerClass);
+  const extractor = await featureExtractor();
+  const channels = extractor.channels;
+  const xTrain = await extract(train, trainIndices, extractor, log);
+  const xTest = await extract(test, testIndices, extractor, log);
+  await extractor.session.release();
+
+  const targets = (split: FashionMnistSplit, indices: number[]) => {
+    const categories = indices.map((i) => split.labels[i] as number);
+    return {
+      categories,
+      category: tf.oneHot(tf.tensor1d(categories, 'int32'), FASHION_MNIST_CLASSES.length).toFloat(),
+      attributes: tf.tensor2d(categories.map((c) => multiHot(c, REFERENCE_ATTRIBUTES))),
+      queries: tf.tensor2d(categories.map((c) => multiHot(c, REFERENCE_QUERIES))),
+    };
+  };
+  const yTrain = targets(train, trainIndices);
+  const yTest = targets(test, testIndices);
+  const x = tf.tensor2d(xTrain, [trainIndices.length, channels]);
+  const head = (outputs: number, name: string) => ({
+    weight: tf.variable(tf.randomNormal([channels, outputs], 0, 0.01, 'float32', 11), true, `${name}_w`),
+    bias: tf.variable(tf.zeros([outputs]), true, `${name}_b`),
+  });
+  const category = head(FASHION_MNIST_CLASSES.length, 'category');
+  const attributes = head(REFERENCE_ATTRIBUTES.length, 'attributes');
+  const queries = head(REFERENCE_QUERIES.length, 'queries');
+  const logits = (input: tf.Tensor2D, h: { weight: tf.Variable; bias: tf.Variable }) =>
+    input.matMul(h.weight).add(h.bias) as tf.Tensor2D;
+  const optimizer = tf.train.adam(0.2);
+  for (let epoch = 1; epoch <= args.epochs; epoch++) {
+    const loss = optimizer.minimize(
+      () =>
+        tf.tidy(
+          () =>
+            tf.losses
+              .softmaxCrossEntropy(yTrain.category, logits(x, category))
+              .add(tf.losses.sigmoidCrossEntropy(yTrain.attributes, logits(x, attributes)))
+              .add(tf.losses.sigmoidCrossEntropy(yTrain.queries, logits(x, queries))) as tf.Scalar,
+        ),
+      true,
+    );
+    if (epoch % 50 === 0) log.info({ epoch, loss: (await loss?.data())?.[0] }, 'training reference heads');
+    loss?.dispose();
+  }
+
+  const xt = tf.tensor2d(xTest, [testIndices.length, channels]);
+  const metrics = tf.tidy(() => {
+    const probabilities = tf.softmax(logits(xt, category));
+    const top = tf.topk(probabilities, 5).indices.arraySync() as number[][];
+    const truth = yTest.categories;
+    const top1 = top.filter((row, i) => row[0] === truth[i]).length / truth.length;
+    const top5 = top.filter((row, i) => row.includes(truth[i] as number)).length / truth.length;
+    const accuracy = (h: typeof attributes, y: tf.Tensor2D) =>
+      tf.sigmoid(logits(xt, h)).greater(0.5).toFloat().equal(y).mean().arraySync() as number;
+    return {
+      fashion_mnist_top1: top1,
+      fashion_mnist_top5: top5,
+      attributes_accuracy: accuracy(attributes, yTest.attributes as tf.Tensor2D),
+      queries_accuracy: accuracy(queries, yTest.queries as tf.Tensor2D),
+    };
+  });
+  log.info(metrics, 'reference heads evaluated on the Fashion-MNIST test subset');
+
+  const heads: HeadWeights = {
+    gemP: GEM_P,
+    embedding: {
+      inputs: channels,
+      outputs: EMBEDDING_DIM,
+      weight: randomOrthogonalProjection(channels, EMBEDDING_DIM, 2020),
+      bias: new Float32Array(EMBEDDING_DIM),
+    },
+    category: await toDense(category.weight, category.bias),
+    attributes: await toDense(attributes.weight, attributes.bias),
+    queries: await toDense(queries.weight, queries.bias),
+  };
+  const groups = [...new Set(REFERENCE_ATTRIBUTES.map((a) => a.group))].map((name) => ({
+    name,
+    labels: REFERENCE_ATTRIBUTES.filter((a) => a.group === name).map((a) => a.label),
+  }));
+  const card: ModelCard = {
+    format: 'grokcat-model-card/1',
+    version: 'reference-fmnist-v1',
+    created_at: new Date().toISOString(),
+    description:
+      'Reference grokcat model: nsfwjs MobileNetV2 trunk (ImageNet weights) with heads trained on Fashion-MNIST.',
+    input: {
+      name: 'image',
+      size: REFERENCE_INPUT.size,
+      layout: 'NCHW',
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      fit: 'contain',
+    },
+    outputs: { embedding: 'embedding', category: 'category', attributes: 'attributes', queries: 'queries' },
+    embedding_dim: EMBEDDING_DIM,
+    categories: { labels: [...FASHION_MNIST_CLASSES] },
+    attributes: { groups, thresholds: REFERENCE_ATTRIBUTES.map(() => 0.5) },
+    queries: {
+      vocabulary: REFERENCE_QUERIES.map((q) => q.query),
+      thresholds: REFERENCE_QUERIES.map(() => 0.5),
+    },
+    trunk: { name: REFERENCE_TRUNK.name, cut: REFERENCE_TRUNK.cut, macs_per_image: extractor.macs },
+    gem_p: GEM_P,
+    training: {
+      data: `Fashion-MNIST (Debian dataset-fashion-mnist), first ${args.perClass} train images per class, inverted to dark-on-white`,
+      samples: trainIndices.length,
+      command: `grokcat model train-reference --per-class ${args.perClass} --epochs ${args.epochs}`,
+    },
+    metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number(v.toFixed(4))])),
+    recognises:
+      'The ten Fashion-MNIST categories (T-shirt/top, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, ankle boot) ' +
+      'on a plain light background, and attributes and queries derived from them (body zone, season, category synonyms).',
+    limitations:
+      'Anything outside those ten categories is forced into one of them (furniture, groceries, electronics...). Attributes and ' +
+      'queries only restate the category: no colour, material or pattern. Trained on 28x28 grey images: colour and fine detail ' +
+      'are not used. The embedding is a fixed random projection of the trunk features (not trained) until the trainer learns one.',
+  };
+  tf.dispose([
+    x,
+    xt,
+    yTrain.category,
+    yTrain.attributes,
+    yTrain.queries,
+    yTest.category,
+    yTest.attributes,
+    yTest.queries,
+  ]);
+  return { heads, card };
+}
