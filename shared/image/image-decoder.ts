@@ -33,7 +33,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Pr
   if (bytes.length === 0) throw new GrokcatError('IMAGE_REFUSED', 'the image is empty (0 bytes)');
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error' }).metadata();
+    // Only the header is read here, so no pixel limit yet: the check below says how large it is.
+    metadata = await sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata();
   } catch (error) {
     throw new GrokcatError('IMAGE_REFUSED', `not a readable image: ${(error as Error).message}`, {
       cause: error,

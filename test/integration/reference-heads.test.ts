@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { loadHeadWeights } from '../../shared/model/grok/head-weights.ts';
+import { attributeLabels, parseModelCard } from '../../shared/model/grok/model-card.ts';
+import { REFERENCE_ASSETS } from '../../shared/model/model-store.ts';
+import { FASHION_MNIST_DIR } from '../../shared/model/reference/fashion-mnist.ts';
+import { trainReferenceHeads } from '../../shared/model/reference/train-reference-heads.ts';
+import { testLogger } from '../support/temp-home.ts';
+
+test('the shipped reference heads match their card', () => {
+  const card = parseModelCard(
+    JSON.parse(readFileSync(path.join(REFERENCE_ASSETS, 'card.json'), 'utf8')),
+    'reference card',
+  );
+  const heads = loadHeadWeights(path.join(REFERENCE_ASSETS, 'heads'));
+  assert.equal(heads.category.outputs, card.categories.labels.length);
+  assert.equal(heads.attributes.outputs, attributeLabels(card).length);
+  assert.equal(heads.queries.outputs, card.queries.vocabulary.length);
+  assert.equal(heads.embedding.outputs, card.embedding_dim);
+  assert.equal(heads.gemP, card.gem_p);
+  assert.ok((card.metrics.fashion_mnist_top1 ?? 0) > 0.75, 'the card reports its Fashion-MNIST accuracy');
+});
+
+test('grokcat model train-reference trains heads from Fashion-MNIST (a small run)', async (t) => {
+  if (!existsSync(FASHION_MNIST_DIR)) {
+    t.skip(`Fashion-MNIST is not at ${FASHION_MNIST_DIR}: install the Debian package dataset-fashion-mnist`);
+    return;
+  }
+  const { heads, card } = await trainReferenceHeads({
+    perClass: 12,
+    testPerClass: 5,
+    epochs: 60,
+    log: testLogger(),
+  });
+  assert.equal(card.training.samples, 120);
+  assert.equal(heads.category.inputs, 576);
+  assert.equal(heads.category.outputs, 10);
+  // Ten classes, 12 examples each: clearly better than the 10% of chance, even this small.
+  assert.ok((card.metrics.fashion_mnist_top1 ?? 0) > 0.4, `top-1 ${card.metrics.fashion_mnist_top1}`);
+  assert.ok(
+    card.limitations.length > 50 && card.recognises.length > 50,
+    'the card says what it can and cannot recognise',
+  );
+});
