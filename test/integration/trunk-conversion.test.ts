@@ -47,7 +47,11 @@ test('the MobileNetV2 trunk converted to ONNX matches Keras (tfjs) within 1e-3 r
   assert.ok(trunk.check.passed);
   assert.ok(trunk.check.maxRelativeError < MAX_RELATIVE_ERROR);
   assert.equal(trunk.check.images, 2 + (real[0]?.n ?? 0));
-  assert.deepEqual(trunk.featureShape, [1280, 7, 7]);
+  assert.deepEqual(
+    trunk.featureShape,
+    [576, 14, 14],
+    'the default cut is block_13_expand_relu (docs/model.md)',
+  );
   assert.equal(trunk.inputSize, 224);
   assert.ok(existsSync(trunk.onnxPath));
   assert.ok(
