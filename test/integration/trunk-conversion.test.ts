@@ -55,8 +55,8 @@ test('the MobileNetV2 trunk converted to ONNX matches Keras (tfjs) within 1e-3 r
   assert.equal(trunk.inputSize, 224);
   assert.ok(existsSync(trunk.onnxPath));
   assert.ok(
-    trunk.macs > 250e6 && trunk.macs < 350e6,
-    `MobileNetV2 is about 300 M multiply-adds, got ${trunk.macs}`,
+    trunk.macs > 200e6 && trunk.macs < 240e6,
+    `MobileNetV2 up to block 13 is about 221 M multiply-adds, got ${trunk.macs}`,
   );
 
   const again = await importTrunk({ home, trunk: 'mobilenet_v2', log: testLogger() });
