@@ -151,5 +151,17 @@ describe('the unified model and its runtime', () => {
     assert.equal(json.results[0]?.ok, true);
     assert.ok(json.results[0]?.category?.label);
     assert.deepEqual(json.results[1]?.error?.code, 'IMAGE_REFUSED');
+
+    // Any folder that meets the contract can be served instead (here: the one the swap test built).
+    const other = await runCli(
+      ['enrich', good, '--json'],
+      cleanEnv({
+        GROKCAT_HOME: home,
+        GROKCAT_LOG_LEVEL: 'warn',
+        GROKCAT_MODEL: path.join(home, 'other-model'),
+      }),
+    );
+    assert.equal(other.code, 0, other.stderr);
+    assert.equal((other.json as { model_version: string }).model_version, 'other-v2');
   });
 });
