@@ -1,4 +1,4 @@
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { GrokcatError } from '../errors/error-catalogue.ts';
 
 /** Formats grokcat decodes. SVG is refused: it can reference external files and run scripts. */
@@ -54,58 +54,55 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Pr
       `image has ${pixels} pixels (${metadata.width}x${metadata.height}x${metadata.pages ?? 1}), over the limit of ${options.maxPixels}`,
     );
   }
-  let raw: Buffer;
+  let chw: Float32Array;
   try {
-    raw = await sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error', pages: 1 })
-      .rotate() // EXIF orientation
-      .removeAlpha()
-      .toColourspace('srgb')
-      .resize(options.size, options.size, {
-        fit: options.fit,
-        background: { r: 255, g: 255, b: 255 },
-        kernel: 'lanczos3',
-      })
-      .raw()
-      .toBuffer();
+    chw = await toModelInput(
+      sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error', pages: 1 }).rotate(),
+      options,
+    );
   } catch (error) {
     throw new GrokcatError('IMAGE_REFUSED', `the image does not decode: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  const plane = options.size * options.size;
-  const chw = new Float32Array(3 * plane);
-  for (let c = 0; c < 3; c++) {
-    const [mean, std] = [options.mean[c] as number, options.std[c] as number];
-    for (let i = 0; i < plane; i++) chw[c * plane + i] = ((raw[i * 3 + c] as number) / 255 - mean) / std;
-  }
   return { chw, width: metadata.width ?? 0, height: metadata.height ?? 0, format };
 }
 
 /** Prepares raw grey or RGB pixels (not an encoded file) exactly as decodeImage prepares a photo. */
-export async function prepareRawPixels(
+export function prepareRawPixels(
   pixels: Uint8Array,
   width: number,
   height: number,
   channels: 1 | 3,
   options: Omit<DecodeOptions, 'maxPixels'>,
 ): Promise<Float32Array> {
-  const raw = await sharp(pixels, { raw: { width, height, channels } })
+  return toModelInput(sharp(pixels, { raw: { width, height, channels } }), options);
+}
+
+/** sRGB, no alpha, resized to the model's square on white, then CHW float32, normalised. */
+async function toModelInput(
+  image: Sharp,
+  options: Omit<DecodeOptions, 'maxPixels'>,
+): Promise<Float32Array> {
+  const raw = await image
+    .removeAlpha()
     .toColourspace('srgb')
     .resize(options.size, options.size, {
       fit: options.fit,
       background: { r: 255, g: 255, b: 255 },
       kernel: 'lanczos3',
     })
-    .removeAlpha()
     .raw()
     .toBuffer();
   const plane = options.size * options.size;
   const chw = new Float32Array(3 * plane);
+  // Grey inputs come back with one channel: it feeds all three.
   const stride = raw.length / plane;
   for (let c = 0; c < 3; c++) {
     const [mean, std] = [options.mean[c] as number, options.std[c] as number];
+    const source = Math.min(c, stride - 1);
     for (let i = 0; i < plane; i++)
-      chw[c * plane + i] = ((raw[i * stride + Math.min(c, stride - 1)] as number) / 255 - mean) / std;
+      chw[c * plane + i] = ((raw[i * stride + source] as number) / 255 - mean) / std;
   }
   return chw;
 }
