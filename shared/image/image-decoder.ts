@@ -80,10 +80,7 @@ export function prepareRawPixels(
 }
 
 /** sRGB, no alpha, resized to the model's square on white, then CHW float32, normalised. */
-async function toModelInput(
-  image: Sharp,
-  options: Omit<DecodeOptions, 'maxPixels'>,
-): Promise<Float32Array> {
+async function toModelInput(image: Sharp, options: Omit<DecodeOptions, 'maxPixels'>): Promise<Float32Array> {
   const raw = await image
     .removeAlpha()
     .toColourspace('srgb')
