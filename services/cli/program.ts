@@ -4,6 +4,7 @@ import { registerBenchCommands } from './commands/bench.command.ts';
 import { registerConfigCommand } from './commands/config.command.ts';
 import { registerDbCommands } from './commands/db.command.ts';
 import { registerEnrichCommand } from './commands/enrich.command.ts';
+import { registerEvalCommand } from './commands/eval.command.ts';
 import { registerKafkaMockCommand } from './commands/kafka-mock.command.ts';
 import { registerModelCommands } from './commands/model.command.ts';
 import { registerReplayCommand } from './commands/replay.command.ts';
@@ -31,5 +32,6 @@ export function buildProgram(): Command {
   registerBenchCommands(program);
   registerModelCommands(program);
   registerEnrichCommand(program);
+  registerEvalCommand(program);
   return program;
 }

@@ -7,7 +7,8 @@ import { attributeLabels, parseModelCard } from '../../shared/model/grok/model-c
 import { REFERENCE_ASSETS } from '../../shared/model/model-store.ts';
 import { FASHION_MNIST_DIR } from '../../shared/model/reference/fashion-mnist.ts';
 import { trainReferenceHeads } from '../../shared/model/reference/train-reference-heads.ts';
-import { testLogger } from '../support/temp-home.ts';
+import { runCli } from '../support/cli-process.ts';
+import { cleanEnv, tempHome, testLogger } from '../support/temp-home.ts';
 
 test('the shipped reference heads match their card', () => {
   const card = parseModelCard(
@@ -43,4 +44,32 @@ test('grokcat model train-reference trains heads from Fashion-MNIST (a small run
     card.limitations.length > 50 && card.recognises.length > 50,
     'the card says what it can and cannot recognise',
   );
+});
+
+test('grokcat eval --dataset fashion-mnist reports top-1 and top-5 of the serving model', async (t) => {
+  if (!existsSync(FASHION_MNIST_DIR)) {
+    t.skip(`Fashion-MNIST is not at ${FASHION_MNIST_DIR}: install the Debian package dataset-fashion-mnist`);
+    return;
+  }
+  const { home, cleanup } = tempHome();
+  try {
+    const result = await runCli(
+      ['eval', '--dataset', 'fashion-mnist', '--limit', '300', '--json'],
+      cleanEnv({ GROKCAT_HOME: home, GROKCAT_LOG_LEVEL: 'warn' }),
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const json = result.json as {
+      images: number;
+      top1: number;
+      top5: number;
+      model_version: string;
+      per_class_top1: Record<string, number>;
+    };
+    assert.equal(json.images, 300);
+    assert.equal(json.model_version, 'reference-fmnist-v1');
+    assert.ok(json.top1 > 0.6 && json.top5 > json.top1, `top-1 ${json.top1}, top-5 ${json.top5}`);
+    assert.equal(Object.keys(json.per_class_top1).length, 10);
+  } finally {
+    cleanup();
+  }
 });

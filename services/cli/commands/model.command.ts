@@ -51,7 +51,7 @@ export function registerModelCommands(program: Command): void {
     .description(
       'train the reference heads on Fashion-MNIST (Debian dataset-fashion-mnist) and write them as the shipped assets',
     )
-    .option('--per-class <n>', 'training images per class', count, 300)
+    .option('--per-class <n>', 'training images per class', count, 1000)
     .option('--test-per-class <n>', 'test images per class', count, 100)
     .option('--epochs <n>', 'full-batch training epochs', count, 300)
     .option('--out <dir>', 'where to write the heads and card', REFERENCE_ASSETS)
