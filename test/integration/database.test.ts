@@ -19,6 +19,7 @@ const SCHEMA_TABLES = [
   'bus_records',
   'bus_topics',
   'enrichments',
+  'image_features',
   'labels',
   'listing_images',
   'listings',
