@@ -9,6 +9,7 @@ import { registerKafkaMockCommand } from './commands/kafka-mock.command.ts';
 import { registerModelCommands } from './commands/model.command.ts';
 import { registerReplayCommand } from './commands/replay.command.ts';
 import { registerStartCommand } from './commands/start.command.ts';
+import { registerTrainCommand } from './commands/train.command.ts';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -33,5 +34,6 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerEnrichCommand(program);
   registerEvalCommand(program);
+  registerTrainCommand(program);
   return program;
 }

@@ -73,3 +73,52 @@ test('grokcat eval --dataset fashion-mnist reports top-1 and top-5 of the servin
     cleanup();
   }
 });
+
+test('grokcat train --dataset fashion-mnist writes a candidate version that grokcat eval serves; features are cached', async (t) => {
+  if (!existsSync(FASHION_MNIST_DIR)) {
+    t.skip(`Fashion-MNIST is not at ${FASHION_MNIST_DIR}: install the Debian package dataset-fashion-mnist`);
+    return;
+  }
+  const { home, cleanup } = tempHome();
+  const env = cleanEnv({ GROKCAT_HOME: home, GROKCAT_LOG_LEVEL: 'warn' });
+  try {
+    const trained = await runCli(
+      [
+        'train',
+        '--dataset',
+        'fashion-mnist',
+        '--per-class',
+        '20',
+        '--epochs',
+        '30',
+        '--batch-size',
+        '50',
+        '--learning-rate',
+        '0.05',
+        '--json',
+      ],
+      env,
+    );
+    assert.equal(trained.code, 0, trained.stderr);
+    const json = trained.json as {
+      version: string;
+      train_images: number;
+      metrics: { fashion_mnist_top1: number };
+    };
+    assert.equal(json.train_images, 200);
+    assert.ok(
+      json.metrics.fashion_mnist_top1 > 0.5,
+      `top-1 ${json.metrics.fashion_mnist_top1} on the 10,000 test images`,
+    );
+    const evaluated = await runCli(
+      ['eval', '--dataset', 'fashion-mnist', '--model', json.version, '--limit', '200', '--json'],
+      env,
+    );
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    assert.equal((evaluated.json as { model_version: string }).model_version, json.version);
+    const check = await runCli(['db', 'check', '--json'], env);
+    assert.equal(check.code, 0, check.stderr);
+  } finally {
+    cleanup();
+  }
+});

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import { createModelRuntime } from '../../../shared/model/model-runtime.ts';
-import { ensureModel } from '../../../shared/model/model-store.ts';
+import { ensureModel, readModelFolder } from '../../../shared/model/model-store.ts';
 import { evaluateFashionMnist } from '../../../shared/training/evaluate-fashion-mnist.ts';
 import { runCommand } from '../command-runtime.ts';
 
@@ -14,42 +16,49 @@ export function registerEvalCommand(program: Command): void {
       'fashion-mnist (its 10,000 test images; Debian dataset-fashion-mnist)',
     )
     .option('--limit <n>', 'evaluate only the first n test images', (v) => Number.parseInt(v, 10))
+    .option('--model <version|folder>', 'a model version under GROKCAT_HOME/models, or a model folder')
     .option('--json', 'print the result as one JSON line')
     .action(
-      runCommand(async ({ config, log, print }, options: { dataset: string; limit?: number }) => {
-        if (options.dataset !== 'fashion-mnist') {
-          throw new GrokcatError('USAGE_INVALID', `unknown dataset ${options.dataset}: fashion-mnist`);
-        }
-        const files = await ensureModel(config, log);
-        const runtime = await createModelRuntime(
-          files,
-          {
-            executionProviders: config.model.providers,
-            intraOpThreads: config.model.intraOpThreads,
-            interOpThreads: config.model.interOpThreads,
-            maxBatch: config.model.maxBatch,
-            maxWaitMs: config.model.maxWaitMs,
-            maxPixels: config.model.maxPixels,
-          },
-          log,
-        );
-        try {
-          const result = await evaluateFashionMnist({
-            runtime,
+      runCommand(
+        async ({ config, log, print }, options: { dataset: string; limit?: number; model?: string }) => {
+          if (options.dataset !== 'fashion-mnist') {
+            throw new GrokcatError('USAGE_INVALID', `unknown dataset ${options.dataset}: fashion-mnist`);
+          }
+          const files = options.model
+            ? readModelFolder(
+                existsSync(options.model) ? options.model : path.join(config.home, 'models', options.model),
+              )
+            : await ensureModel(config, log);
+          const runtime = await createModelRuntime(
+            files,
+            {
+              executionProviders: config.model.providers,
+              intraOpThreads: config.model.intraOpThreads,
+              interOpThreads: config.model.interOpThreads,
+              maxBatch: config.model.maxBatch,
+              maxWaitMs: config.model.maxWaitMs,
+              maxPixels: config.model.maxPixels,
+            },
             log,
-            ...(options.limit ? { limit: options.limit } : {}),
-          });
-          print(
-            { ok: true, ...result },
-            `${result.model_version} on Fashion-MNIST test (${result.images} images): top-1 ${(result.top1 * 100).toFixed(2)}%, ` +
-              `top-5 ${(result.top5 * 100).toFixed(2)}%, ${result.images_per_second} img/s\n` +
-              Object.entries(result.per_class_top1)
-                .map(([name, accuracy]) => `  ${name.padEnd(12)} ${(accuracy * 100).toFixed(1)}%`)
-                .join('\n'),
           );
-        } finally {
-          await runtime.close();
-        }
-      }),
+          try {
+            const result = await evaluateFashionMnist({
+              runtime,
+              log,
+              ...(options.limit ? { limit: options.limit } : {}),
+            });
+            print(
+              { ok: true, ...result },
+              `${result.model_version} on Fashion-MNIST test (${result.images} images): top-1 ${(result.top1 * 100).toFixed(2)}%, ` +
+                `top-5 ${(result.top5 * 100).toFixed(2)}%, ${result.images_per_second} img/s\n` +
+                Object.entries(result.per_class_top1)
+                  .map(([name, accuracy]) => `  ${name.padEnd(12)} ${(accuracy * 100).toFixed(1)}%`)
+                  .join('\n'),
+            );
+          } finally {
+            await runtime.close();
+          }
+        },
+      ),
     );
 }

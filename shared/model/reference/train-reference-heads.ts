@@ -1,12 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { prepareRawPixels } from '../../image/image-decoder.ts';
 import type { Logger } from '../../log/logger.ts';
-import { appendGemPooling } from '../grok/export-grok-model.ts';
+import { createFeatureExtractor, type FeatureExtractor } from '../../training/feature-extractor.ts';
 import type { Dense, HeadWeights } from '../grok/head-weights.ts';
 import type { ModelCard } from '../grok/model-card.ts';
-import { createOnnxSession } from '../onnx-session.ts';
-import { convertKerasTrunk } from '../trunk/keras-to-onnx.ts';
-import { loadNsfwjsModel } from '../trunk/nsfwjs-models.ts';
 import {
   balancedIndices,
   FASHION_MNIST_CLASSES,
@@ -26,27 +23,14 @@ export interface ReferenceTraining {
   card: ModelCard;
 }
 
-/** Trunk + GeM as one ONNX graph: the shared feature every head reads. */
-async function featureExtractor() {
-  const converted = convertKerasTrunk(loadNsfwjsModel(REFERENCE_TRUNK.name), REFERENCE_TRUNK.cut);
-  const shared = appendGemPooling(converted.graph, converted.output, GEM_P);
-  converted.graph.output(shared, ['N', converted.featureShape[0]]);
-  const session = await createOnnxSession(converted.graph.toBytes(), {
-    executionProviders: ['cpu'],
-    intraOpThreads: 0,
-    interOpThreads: 1,
-  });
-  return { session, output: shared, channels: converted.featureShape[0], macs: converted.macs };
-}
-
-async function extract(
+export async function extract(
   split: FashionMnistSplit,
   indices: number[],
-  extractor: Awaited<ReturnType<typeof featureExtractor>>,
+  extractor: FeatureExtractor,
   log: Logger,
 ) {
   const { size } = REFERENCE_INPUT;
-  const features = new Float32Array(indices.length * extractor.channels);
+  const features = new Float32Array(indices.length * extractor.dims);
   for (let start = 0; start < indices.length; start += 32) {
     const batch = indices.slice(start, start + 32);
     const input = new Float32Array(batch.length * 3 * size * size);
@@ -60,8 +44,7 @@ async function extract(
         );
       }),
     );
-    const out = await extractor.session.run({ image: { data: input, dims: [batch.length, 3, size, size] } });
-    features.set(out[extractor.output]?.data ?? new Float32Array(), start * extractor.channels);
+    features.set(await extractor.run(input, batch.length), start * extractor.dims);
     if (start % 640 === 0)
       log.info({ done: start + batch.length, of: indices.length }, 'extracting Fashion-MNIST features');
   }
@@ -125,11 +108,11 @@ export async function trainReferenceHeads(args: {
   const test = readFashionMnist('t10k', args.fashionMnistDir);
   const trainIndices = balancedIndices(train, args.perClass);
   const testIndices = balancedIndices(test, args.testPerClass);
-  const extractor = await featureExtractor();
-  const channels = extractor.channels;
+  const extractor = await createFeatureExtractor(REFERENCE_TRUNK.name, REFERENCE_TRUNK.cut, GEM_P);
+  const channels = extractor.dims;
   const xTrain = await extract(train, trainIndices, extractor, log);
   const xTest = await extract(test, testIndices, extractor, log);
-  await extractor.session.release();
+  await extractor.release();
 
   const targets = (split: FashionMnistSplit, indices: number[]) => {
     const categories = indices.map((i) => split.labels[i] as number);
