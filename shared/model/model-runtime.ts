@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Config } from '../config/load-config.ts';
 import { GrokcatError } from '../errors/error-catalogue.ts';
 import { decodeImage } from '../image/image-decoder.ts';
 import type { Logger } from '../log/logger.ts';
@@ -12,6 +13,12 @@ export interface RuntimeOptions extends SessionOptions {
   /** How long the first waiting request holds an idle model for others to join its batch. */
   maxWaitMs: number;
   maxPixels: number;
+}
+
+/** The runtime settings of the configuration (GROKCAT_MODEL_*, GROKCAT_IMAGE_MAX_PIXELS). */
+export function runtimeOptions(config: Pick<Config, 'model'>): RuntimeOptions {
+  const { providers, intraOpThreads, interOpThreads, maxBatch, maxWaitMs, maxPixels } = config.model;
+  return { executionProviders: providers, intraOpThreads, interOpThreads, maxBatch, maxWaitMs, maxPixels };
 }
 
 interface Loaded {

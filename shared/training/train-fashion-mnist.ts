@@ -5,7 +5,6 @@ import type { Knex } from 'knex';
 import type { Logger } from '../log/logger.ts';
 import { exportGrokModel } from '../model/grok/export-grok-model.ts';
 import { saveHeadWeights } from '../model/grok/head-weights.ts';
-import type { ModelCard } from '../model/grok/model-card.ts';
 import { type ModelFiles, readModelFolder } from '../model/model-store.ts';
 import {
   balancedIndices,
@@ -13,6 +12,7 @@ import {
   type FashionMnistSplit,
   readFashionMnist,
 } from '../model/reference/fashion-mnist.ts';
+import { fashionMnistCard } from '../model/reference/fashion-mnist-card.ts';
 import { multiHot, REFERENCE_ATTRIBUTES, REFERENCE_QUERIES } from '../model/reference/reference-taxonomy.ts';
 import {
   EMBEDDING_DIM,
@@ -175,45 +175,20 @@ export async function trainOnFashionMnist(args: {
   writeFileSync(path.join(folder, 'model.onnx.tmp'), exported.bytes);
   renameSync(path.join(folder, 'model.onnx.tmp'), path.join(folder, 'model.onnx'));
   saveHeadWeights(path.join(folder, 'heads'), heads);
-  const groups = [...new Set(REFERENCE_ATTRIBUTES.map((a) => a.group))].map((name) => ({
-    name,
-    labels: REFERENCE_ATTRIBUTES.filter((a) => a.group === name).map((a) => a.label),
-  }));
-  const card: ModelCard = {
-    format: 'grokcat-model-card/1',
+  const card = fashionMnistCard({
     version,
-    created_at: new Date().toISOString(),
     description: 'Heads trained by grokcat train on Fashion-MNIST over the nsfwjs MobileNetV2 trunk.',
-    input: {
-      name: 'image',
-      size: extractor.inputSize,
-      layout: 'NCHW',
-      mean: [0, 0, 0],
-      std: [1, 1, 1],
-      fit: 'contain',
-    },
-    outputs: { embedding: 'embedding', category: 'category', attributes: 'attributes', queries: 'queries' },
-    embedding_dim: EMBEDDING_DIM,
-    categories: { labels: [...FASHION_MNIST_CLASSES] },
-    attributes: { groups, thresholds: REFERENCE_ATTRIBUTES.map(() => 0.5) },
-    queries: {
-      vocabulary: REFERENCE_QUERIES.map((q) => q.query),
-      thresholds: REFERENCE_QUERIES.map(() => 0.5),
-    },
+    inputSize: extractor.inputSize,
+    embeddingDim: EMBEDDING_DIM,
     trunk: { name: REFERENCE_TRUNK.name, cut: REFERENCE_TRUNK.cut, macs_per_image: exported.macs },
-    gem_p: GEM_P,
+    gemP: GEM_P,
     training: {
       data: `Fashion-MNIST, ${trainIndices.length} training images, inverted to dark-on-white`,
       samples: trainIndices.length,
       command: `grokcat train --dataset fashion-mnist${args.perClass ? ` --per-class ${args.perClass}` : ''} --epochs ${args.epochs}`,
     },
     metrics,
-    recognises:
-      'The ten Fashion-MNIST categories on a plain light background; attributes and queries derived from them.',
-    limitations:
-      'Anything outside those ten categories is forced into one of them; attributes and queries only restate the category; ' +
-      'the embedding is a fixed random projection (Fashion-MNIST has no product identities to train it).',
-  };
+  });
   writeFileSync(path.join(folder, 'card.json'), `${JSON.stringify(card, null, 2)}\n`);
   const files = readModelFolder(folder);
   await knex('model_versions')

@@ -296,17 +296,6 @@ export function busContract(name: string, createHarness: () => Promise<BusHarnes
       );
       await second.consumer.stop();
       const all = [...first.seen, ...second.seen];
-      if (process.env.DEBUG_DUPS) {
-        const counts = new Map<string, string[]>();
-        for (const [who, list] of [
-          ['first', first.seen],
-          ['second', second.seen],
-        ] as const) {
-          for (const e of list)
-            counts.set(e.eventId, [...(counts.get(e.eventId) ?? []), `${who}:${e.partition}/${e.offset}`]);
-        }
-        console.error([...counts].filter(([, v]) => v.length > 1));
-      }
       assertPerKeyOrder(
         all.filter((e) => e.key?.startsWith('later')),
         12,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { toGrokcatError } from '../../../shared/errors/error-catalogue.ts';
-import { createModelRuntime } from '../../../shared/model/model-runtime.ts';
+import { createModelRuntime, runtimeOptions } from '../../../shared/model/model-runtime.ts';
 import { ensureModel } from '../../../shared/model/model-store.ts';
 import { runCommand } from '../command-runtime.ts';
 
@@ -16,18 +16,7 @@ export function registerEnrichCommand(program: Command): void {
       runCommand(
         async ({ config, log, print, setExitCode }, images: string[], options: { embedding?: boolean }) => {
           const files = await ensureModel(config, log);
-          const runtime = await createModelRuntime(
-            files,
-            {
-              executionProviders: config.model.providers,
-              intraOpThreads: config.model.intraOpThreads,
-              interOpThreads: config.model.interOpThreads,
-              maxBatch: config.model.maxBatch,
-              maxWaitMs: config.model.maxWaitMs,
-              maxPixels: config.model.maxPixels,
-            },
-            log,
-          );
+          const runtime = await createModelRuntime(files, runtimeOptions(config), log);
           try {
             // All images are submitted at once: the runtime batches them.
             const results = await Promise.all(

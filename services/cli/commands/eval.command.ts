@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
-import { createModelRuntime } from '../../../shared/model/model-runtime.ts';
+import { createModelRuntime, runtimeOptions } from '../../../shared/model/model-runtime.ts';
 import { ensureModel, readModelFolder } from '../../../shared/model/model-store.ts';
 import { evaluateFashionMnist } from '../../../shared/training/evaluate-fashion-mnist.ts';
 import { runCommand } from '../command-runtime.ts';
@@ -29,18 +29,7 @@ export function registerEvalCommand(program: Command): void {
                 existsSync(options.model) ? options.model : path.join(config.home, 'models', options.model),
               )
             : await ensureModel(config, log);
-          const runtime = await createModelRuntime(
-            files,
-            {
-              executionProviders: config.model.providers,
-              intraOpThreads: config.model.intraOpThreads,
-              interOpThreads: config.model.interOpThreads,
-              maxBatch: config.model.maxBatch,
-              maxWaitMs: config.model.maxWaitMs,
-              maxPixels: config.model.maxPixels,
-            },
-            log,
-          );
+          const runtime = await createModelRuntime(files, runtimeOptions(config), log);
           try {
             const result = await evaluateFashionMnist({
               runtime,

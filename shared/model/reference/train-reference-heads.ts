@@ -10,6 +10,7 @@ import {
   type FashionMnistSplit,
   readFashionMnist,
 } from './fashion-mnist.ts';
+import { fashionMnistCard } from './fashion-mnist-card.ts';
 import { multiHot, REFERENCE_ATTRIBUTES, REFERENCE_QUERIES } from './reference-taxonomy.ts';
 
 export const REFERENCE_TRUNK = { name: 'mobilenet_v2', cut: 'block_13_expand_relu' } as const;
@@ -182,48 +183,21 @@ export async function trainReferenceHeads(args: {
     attributes: await toDense(attributes.weight, attributes.bias),
     queries: await toDense(queries.weight, queries.bias),
   };
-  const groups = [...new Set(REFERENCE_ATTRIBUTES.map((a) => a.group))].map((name) => ({
-    name,
-    labels: REFERENCE_ATTRIBUTES.filter((a) => a.group === name).map((a) => a.label),
-  }));
-  const card: ModelCard = {
-    format: 'grokcat-model-card/1',
+  const card = fashionMnistCard({
     version: 'reference-fmnist-v1',
-    created_at: new Date().toISOString(),
     description:
       'Reference grokcat model: nsfwjs MobileNetV2 trunk (ImageNet weights) with heads trained on Fashion-MNIST.',
-    input: {
-      name: 'image',
-      size: REFERENCE_INPUT.size,
-      layout: 'NCHW',
-      mean: [0, 0, 0],
-      std: [1, 1, 1],
-      fit: 'contain',
-    },
-    outputs: { embedding: 'embedding', category: 'category', attributes: 'attributes', queries: 'queries' },
-    embedding_dim: EMBEDDING_DIM,
-    categories: { labels: [...FASHION_MNIST_CLASSES] },
-    attributes: { groups, thresholds: REFERENCE_ATTRIBUTES.map(() => 0.5) },
-    queries: {
-      vocabulary: REFERENCE_QUERIES.map((q) => q.query),
-      thresholds: REFERENCE_QUERIES.map(() => 0.5),
-    },
+    inputSize: REFERENCE_INPUT.size,
+    embeddingDim: EMBEDDING_DIM,
     trunk: { name: REFERENCE_TRUNK.name, cut: REFERENCE_TRUNK.cut, macs_per_image: extractor.macs },
-    gem_p: GEM_P,
+    gemP: GEM_P,
     training: {
       data: `Fashion-MNIST (Debian dataset-fashion-mnist), first ${args.perClass} train images per class, inverted to dark-on-white`,
       samples: trainIndices.length,
       command: `grokcat model train-reference --per-class ${args.perClass} --epochs ${args.epochs}`,
     },
-    metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number(v.toFixed(4))])),
-    recognises:
-      'The ten Fashion-MNIST categories (T-shirt/top, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, ankle boot) ' +
-      'on a plain light background, and attributes and queries derived from them (body zone, season, category synonyms).',
-    limitations:
-      'Anything outside those ten categories is forced into one of them (furniture, groceries, electronics...). Attributes and ' +
-      'queries only restate the category: no colour, material or pattern. Trained on 28x28 grey images: colour and fine detail ' +
-      'are not used. The embedding is a fixed random projection of the trunk features (not trained) until the trainer learns one.',
-  };
+    metrics,
+  });
   tf.dispose([
     x,
     xt,
