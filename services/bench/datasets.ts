@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCsv } from '../../shared/training/csv.ts';
 
 /**
  * The labelled product-photo sets in `../shared/datasets` (beside the checkout), for benchmarks and
@@ -35,33 +36,4 @@ export function readDataset(name: string, dir: string = DEFAULT_DATASETS_DIR): D
 
 export function datasetImagePath(name: string, image: string, dir: string = DEFAULT_DATASETS_DIR): string {
   return path.join(dir, name, image);
-}
-
-/** RFC 4180 CSV: quoted fields, doubled quotes, newlines inside quotes. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\n') {
-      row.push(cell.replace(/\r$/, ''));
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += ch;
-  }
-  if (cell || row.length > 0) rows.push([...row, cell]);
-  return rows;
 }

@@ -25,11 +25,7 @@ export async function startSystem({ config, log }: { config: Config; log: Logger
       : `database at ${database.location}`,
   );
   const bus = openBus(config, { database, log });
-  if (bus.kind === 'embedded') {
-    // Kafka topics are created by operators (partitions and retention are theirs to choose).
-    const topics = Object.values(TOPICS).flatMap((topic) => [topic, deadLetterTopic(topic)]);
-    await bus.createTopics(topics.map((topic) => ({ topic, partitions: config.bus.partitions })));
-  }
+  await ensureTopics(bus, config);
   log.info({ bus: bus.kind, brokers: config.bus.kafka?.brokers }, `event bus: ${bus.kind}`);
   return {
     database,
@@ -39,4 +35,11 @@ export async function startSystem({ config, log }: { config: Config; log: Logger
       await database.close();
     },
   };
+}
+
+/** Every topic and its dead-letter topic on the embedded bus; Kafka topics are the operators' to create. */
+export async function ensureTopics(bus: Bus, config: Config): Promise<void> {
+  if (bus.kind !== 'embedded') return;
+  const topics = Object.values(TOPICS).flatMap((topic) => [topic, deadLetterTopic(topic)]);
+  await bus.createTopics(topics.map((topic) => ({ topic, partitions: config.bus.partitions })));
 }

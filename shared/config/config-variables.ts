@@ -54,6 +54,34 @@ const postgresUrl = z.string().refine((value) => {
   }
 }, 'must be a postgres:// or postgresql:// URL');
 
+const fraction = z
+  .string()
+  .regex(/^\d*\.?\d+$/, 'must be a number between 0 and 1')
+  .transform(Number)
+  .pipe(z.number().min(0).max(1));
+
+const positiveNumber = z
+  .string()
+  .regex(/^\d*\.?\d+(e-?\d+)?$/i, 'must be a positive number')
+  .transform(Number)
+  .pipe(z.number().positive());
+
+const LOSS_NAMES = ['category', 'attributes', 'queries', 'arcface', 'pairwise'] as const;
+const lossWeights = z
+  .string()
+  .transform((value, ctx) => {
+    const weights: Record<string, number> = {};
+    for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const [name, weight] = part.split('=');
+      if (!name || !(LOSS_NAMES as readonly string[]).includes(name) || !weight || Number.isNaN(Number(weight)) || Number(weight) < 0) {
+        ctx.addIssue({ code: 'custom', message: `"${part}" is not name=weight with a name among ${LOSS_NAMES.join(', ')}` });
+        return z.NEVER;
+      }
+      weights[name] = Number(weight);
+    }
+    return { category: 1, attributes: 0.5, queries: 0.5, arcface: 1, pairwise: 1, ...weights };
+  });
+
 export const CONFIG_VARIABLES = {
   GROKCAT_HOME: {
     default: './.grokcat',
@@ -204,6 +232,74 @@ export const CONFIG_VARIABLES = {
     default: '5',
     description: 'How long a request may wait for others to fill a batch while the model is idle.',
     schema: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number),
+  },
+  GROKCAT_TRAINER_MIN_NEW_LABELS: {
+    default: '500',
+    description: 'The trainer retrains once this many labels arrived since its last run (`grokcat train` runs one now).',
+    schema: positiveInt(100_000_000),
+  },
+  GROKCAT_TRAINER_EPOCHS: {
+    default: '15',
+    description: 'Passes over the training rows per run.',
+    schema: positiveInt(10_000),
+  },
+  GROKCAT_TRAINER_BATCH_SIZE: {
+    default: '256',
+    description: 'Rows per optimisation step.',
+    schema: positiveInt(65_536),
+  },
+  GROKCAT_TRAINER_LEARNING_RATE: {
+    default: '0.01',
+    description: 'Adam learning rate of the heads.',
+    schema: positiveNumber,
+  },
+  GROKCAT_TRAINER_LOSS_WEIGHTS: {
+    default: 'category=1,attributes=0.5,queries=0.5,arcface=1,pairwise=1',
+    description: 'Per-task weights of the summed GrokNet losses (`name=weight`, names not given keep their default).',
+    schema: lossWeights,
+  },
+  GROKCAT_TRAINER_ARCFACE: {
+    default: '0.5,30',
+    description: 'Multi-label ArcFace additive angular margin m (radians) and scale s.',
+    schema: z
+      .string()
+      .regex(/^\d*\.?\d+,\d*\.?\d+$/, 'must be margin,scale')
+      .transform((v) => v.split(',').map(Number) as [number, number]),
+  },
+  GROKCAT_TRAINER_PAIRWISE_MARGINS: {
+    default: '0.3,1.0',
+    description:
+      'Double-margin loss: same-product embeddings are pulled within the first (distance), others pushed beyond the second.',
+    schema: z
+      .string()
+      .regex(/^\d*\.?\d+,\d*\.?\d+$/, 'must be positive,negative')
+      .transform((v) => v.split(',').map(Number) as [number, number])
+      .refine(([p, n]) => p < n, 'the positive margin must be below the negative one'),
+  },
+  GROKCAT_TRAINER_EVAL_PERCENT: {
+    default: '20',
+    description: 'Share of labelled products held out for evaluation (by a hash of the product or listing id).',
+    schema: positiveInt(90),
+  },
+  GROKCAT_TRAINER_TARGET_PRECISION: {
+    default: '0.9',
+    description: 'Each attribute and query threshold is set for this precision on held-out labels.',
+    schema: fraction,
+  },
+  GROKCAT_TRAINER_GATE_TOLERANCE: {
+    default: '0.01',
+    description: 'A candidate is published only if no gated metric falls more than this below the serving version.',
+    schema: fraction,
+  },
+  GROKCAT_TRAINER_NEAR_DUPLICATE_COSINE: {
+    default: '0.97',
+    description: 'Evaluation images this similar (cosine of trunk features) to a training image are dropped.',
+    schema: fraction,
+  },
+  GROKCAT_TRAINER_CONTRADICTION_CONFIDENCE: {
+    default: '0.98',
+    description: 'Category labels the serving model contradicts with at least this probability are held out for review.',
+    schema: fraction,
   },
   GROKCAT_IMAGE_MAX_PIXELS: {
     default: '40000000',

@@ -34,6 +34,26 @@ export interface Config {
     readonly maxWaitMs: number;
     readonly maxPixels: number;
   };
+  readonly trainer: {
+    readonly minNewLabels: number;
+    readonly epochs: number;
+    readonly batchSize: number;
+    readonly learningRate: number;
+    readonly weights: {
+      readonly category: number;
+      readonly attributes: number;
+      readonly queries: number;
+      readonly arcface: number;
+      readonly pairwise: number;
+    };
+    readonly arcface: { readonly margin: number; readonly scale: number };
+    readonly pairwise: { readonly positiveMargin: number; readonly negativeMargin: number };
+    readonly evalPercent: number;
+    readonly targetPrecision: number;
+    readonly gateTolerance: number;
+    readonly nearDuplicateCosine: number;
+    readonly contradictionConfidence: number;
+  };
   readonly consumer: {
     readonly maxBatch: number;
     readonly retry: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
@@ -151,6 +171,26 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       maxBatch: get<number>('GROKCAT_MODEL_MAX_BATCH'),
       maxWaitMs: get<number>('GROKCAT_MODEL_MAX_WAIT_MS'),
       maxPixels: get<number>('GROKCAT_IMAGE_MAX_PIXELS'),
+    }),
+    trainer: Object.freeze({
+      minNewLabels: get<number>('GROKCAT_TRAINER_MIN_NEW_LABELS'),
+      epochs: get<number>('GROKCAT_TRAINER_EPOCHS'),
+      batchSize: get<number>('GROKCAT_TRAINER_BATCH_SIZE'),
+      learningRate: get<number>('GROKCAT_TRAINER_LEARNING_RATE'),
+      weights: Object.freeze(get<Config['trainer']['weights']>('GROKCAT_TRAINER_LOSS_WEIGHTS')),
+      arcface: Object.freeze({
+        margin: get<[number, number]>('GROKCAT_TRAINER_ARCFACE')[0],
+        scale: get<[number, number]>('GROKCAT_TRAINER_ARCFACE')[1],
+      }),
+      pairwise: Object.freeze({
+        positiveMargin: get<[number, number]>('GROKCAT_TRAINER_PAIRWISE_MARGINS')[0],
+        negativeMargin: get<[number, number]>('GROKCAT_TRAINER_PAIRWISE_MARGINS')[1],
+      }),
+      evalPercent: get<number>('GROKCAT_TRAINER_EVAL_PERCENT'),
+      targetPrecision: get<number>('GROKCAT_TRAINER_TARGET_PRECISION'),
+      gateTolerance: get<number>('GROKCAT_TRAINER_GATE_TOLERANCE'),
+      nearDuplicateCosine: get<number>('GROKCAT_TRAINER_NEAR_DUPLICATE_COSINE'),
+      contradictionConfidence: get<number>('GROKCAT_TRAINER_CONTRADICTION_CONFIDENCE'),
     }),
     consumer: Object.freeze({
       maxBatch: get<number>('GROKCAT_CONSUMER_MAX_BATCH'),

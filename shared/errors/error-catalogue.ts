@@ -36,6 +36,7 @@ export const ERROR_CATALOGUE = {
   BUS_CONSUMER_STOPPED: { retriable: false, status: 503, summary: 'the consumer was stopped' },
   IMAGE_REFUSED: { retriable: false, status: 422, summary: 'an image was refused' },
   MODEL_INVALID: { retriable: false, status: 500, summary: 'a model file or model card is not valid' },
+  MODEL_NOT_FOUND: { retriable: false, status: 404, summary: 'no such model version' },
   MODEL_CONVERSION_FAILED: {
     retriable: false,
     status: 500,

@@ -6,7 +6,7 @@ import type { Config } from '../config/load-config.ts';
 import { GrokcatError } from '../errors/error-catalogue.ts';
 import type { Logger } from '../log/logger.ts';
 import { exportGrokModel } from './grok/export-grok-model.ts';
-import { loadHeadWeights } from './grok/head-weights.ts';
+import { loadHeadWeights, saveHeadWeights } from './grok/head-weights.ts';
 import { type ModelCard, parseModelCard } from './grok/model-card.ts';
 import { importTrunk } from './trunk/import-trunk.ts';
 import type { TrunkName } from './trunk/nsfwjs-models.ts';
@@ -51,6 +51,7 @@ export async function ensureModel(config: Pick<Config, 'home' | 'model'>, log: L
   const stamp = path.join(folder, 'heads.sha256');
   if (
     existsSync(path.join(folder, 'model.onnx')) &&
+    existsSync(path.join(folder, 'heads.json')) &&
     existsSync(stamp) &&
     readFileSync(stamp, 'utf8') === sha256(headsBytes)
   ) {
@@ -59,13 +60,10 @@ export async function ensureModel(config: Pick<Config, 'home' | 'model'>, log: L
   const trunk = card.trunk.name as TrunkName;
   // Converting the trunk checks it against Keras; only a checked conversion is ever assembled.
   await importTrunk({ home: config.home, trunk, cut: card.trunk.cut, log });
-  const exported = exportGrokModel({
-    trunk,
-    cut: card.trunk.cut,
-    heads: loadHeadWeights(path.join(REFERENCE_ASSETS, 'heads')),
-    metadata: { 'grokcat.version': card.version },
-  });
+  const heads = loadHeadWeights(path.join(REFERENCE_ASSETS, 'heads'));
+  const exported = exportGrokModel({ trunk, cut: card.trunk.cut, heads, metadata: { 'grokcat.version': card.version } });
   mkdirSync(folder, { recursive: true });
+  saveHeadWeights(path.join(folder, 'heads'), heads);
   writeFileSync(path.join(folder, 'model.onnx.tmp'), exported.bytes);
   renameSync(path.join(folder, 'model.onnx.tmp'), path.join(folder, 'model.onnx'));
   writeFileSync(path.join(folder, 'card.json'), `${JSON.stringify(card, null, 2)}\n`);

@@ -1,3 +1,4 @@
+import { applyIsotonic } from '../training/calibration.ts';
 import { attributeLabels, type ModelCard } from './grok/model-card.ts';
 
 export interface Prediction {
@@ -46,7 +47,11 @@ export function hammingDistance(a: string, b: string): number {
 /** One image's raw model outputs into a prediction, using the card's labels and thresholds. */
 export function postprocess(card: ModelCard, raw: RawOutputs, topK = 5): Prediction {
   const categories = [...raw.category]
-    .map((confidence, i) => ({ label: card.categories.labels[i] ?? `#${i}`, confidence: round(confidence) }))
+    .map((confidence, i) => ({
+      label: card.categories.labels[i] ?? `#${i}`,
+      // Calibration is monotone: it changes confidences, never the ranking.
+      confidence: round(applyIsotonic(card.categories.calibration, confidence)),
+    }))
     .sort((a, b) => b.confidence - a.confidence);
   const attributes = attributeLabels(card)
     .map((entry, i) => ({

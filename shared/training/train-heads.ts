@@ -48,6 +48,10 @@ export interface TrainOptions {
   arcface: { margin: number; scale: number };
   pairwise: { positiveMargin: number; negativeMargin: number };
   seed: number;
+  /** Warm start: heads to continue from (shapes must match); random where absent. */
+  initial?: Partial<Record<'category' | 'attributes' | 'queries', Dense>>;
+  /** Called after each epoch with its mean loss. */
+  onEpoch?: (epoch: number, loss: number) => void;
   log: Logger;
 }
 
@@ -76,18 +80,19 @@ export async function trainHeads(set: TrainingSet, options: TrainOptions): Promi
     seed += 1;
     return tf.variable(tf.randomNormal(shape, 0, 0.01, 'float32', seed), true, name);
   };
-  const category = {
-    w: init([dims, set.categoryCount], 'category_w'),
-    b: tf.variable(tf.zeros([set.categoryCount]), true, 'category_b'),
+  const head = (name: 'category' | 'attributes' | 'queries', outputs: number) => {
+    const start = options.initial?.[name];
+    if (start && start.inputs === dims && start.outputs === outputs) {
+      return {
+        w: tf.variable(tf.tensor2d(start.weight, [dims, outputs]), true, `${name}_w`),
+        b: tf.variable(tf.tensor1d(start.bias), true, `${name}_b`),
+      };
+    }
+    return { w: init([dims, outputs], `${name}_w`), b: tf.variable(tf.zeros([outputs]), true, `${name}_b`) };
   };
-  const attributes = {
-    w: init([dims, set.attributeCount], 'attributes_w'),
-    b: tf.variable(tf.zeros([set.attributeCount]), true, 'attributes_b'),
-  };
-  const queries = {
-    w: init([dims, set.queryCount], 'queries_w'),
-    b: tf.variable(tf.zeros([set.queryCount]), true, 'queries_b'),
-  };
+  const category = head('category', set.categoryCount);
+  const attributes = head('attributes', set.attributeCount);
+  const queries = head('queries', set.queryCount);
   const hasProducts = set.productCount > 0 && (options.weights.arcface > 0 || options.weights.pairwise > 0);
   const embedding = {
     w: tf.variable(
@@ -186,7 +191,9 @@ export async function trainHeads(set: TrainingSet, options: TrainOptions): Promi
       if (loss) loss.dispose();
       if (productTargets) productTargets.dispose();
     }
-    options.log.info({ epoch, loss: Number((total / Math.max(1, batches)).toFixed(4)) }, 'training heads');
+    const mean = Number((total / Math.max(1, batches)).toFixed(4));
+    options.log.info({ epoch, loss: mean }, 'training heads');
+    options.onEpoch?.(epoch, mean);
   }
   const heads: HeadWeights = {
     gemP: options.gemP,

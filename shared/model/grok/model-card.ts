@@ -26,7 +26,16 @@ export const modelCardSchema = z.object({
     queries: z.string(),
   }),
   embedding_dim: z.number().int().positive(),
-  categories: z.object({ labels: z.array(z.string()).min(1) }),
+  /**
+   * Which embedding projection produced the embeddings: versions that share it may be compared in
+   * one nearest-neighbour query; a new space needs a backfill. Absent: the version itself.
+   */
+  embedding_space: z.string().min(1).optional(),
+  categories: z.object({
+    labels: z.array(z.string()).min(1),
+    /** Isotonic map of the top category's softmax probability to a calibrated one (see docs/training.md). */
+    calibration: z.object({ x: z.array(z.number()), y: z.array(z.number().min(0).max(1)) }).optional(),
+  }),
   attributes: z.object({
     groups: z.array(z.object({ name: z.string(), labels: z.array(z.string()).min(1) })),
     /** One per attribute label, in the flattened order of groups and labels. */
@@ -42,6 +51,9 @@ export const modelCardSchema = z.object({
 });
 
 export type ModelCard = z.infer<typeof modelCardSchema>;
+
+/** The embedding space of a card's embeddings (never mix two in one nearest-neighbour query). */
+export const embeddingSpace = (card: ModelCard) => card.embedding_space ?? card.version;
 
 export function attributeLabels(card: ModelCard): { group: string; label: string }[] {
   return card.attributes.groups.flatMap((group) =>

@@ -1,0 +1,122 @@
+import type { HeadWeights } from '../model/grok/head-weights.ts';
+import { attributeLabels, type ModelCard } from '../model/grok/model-card.ts';
+import {
+  meanAveragePrecision,
+  recallAtK,
+  retrievalRecallAt1,
+  topKAccuracy,
+} from './evaluation-metrics.ts';
+import { headOutputs, pickRows } from './head-outputs.ts';
+import { attributeKey, flatAttributes, type LabelledDataset } from './labelled-dataset.ts';
+import type { RowPlan, TrainingRow } from './training-rows.ts';
+
+/** Metrics of the trainer's gate; higher is better for each. */
+export const GATED_METRICS = [
+  'category_top1',
+  'category_top5',
+  'attribute_map',
+  'query_recall_at_10',
+  'product_recall_at_1',
+] as const;
+
+export interface Vocabulary {
+  categories: string[];
+  attributes: string[];
+  queries: string[];
+}
+
+export const datasetVocabulary = (dataset: LabelledDataset): Vocabulary => ({
+  categories: dataset.categories,
+  attributes: flatAttributes(dataset),
+  queries: dataset.queries,
+});
+
+export const cardVocabulary = (card: ModelCard): Vocabulary => ({
+  categories: card.categories.labels,
+  attributes: attributeLabels(card).map((a) => attributeKey(a.group, a.label)),
+  queries: card.queries.vocabulary,
+});
+
+/** Columns of `matrix` (labelled `from`) rearranged to the labels `to`; a label it lacks scores 0. */
+export function remapColumns(matrix: Float32Array, from: string[], to: string[]): Float32Array {
+  const rows = matrix.length / Math.max(1, from.length);
+  const index = to.map((label) => from.indexOf(label));
+  const out = new Float32Array(rows * to.length);
+  for (let r = 0; r < rows; r++)
+    index.forEach((source, j) => {
+      if (source >= 0) out[r * to.length + j] = matrix[r * from.length + source] as number;
+    });
+  return out;
+}
+
+/**
+ * Every gated metric of heads (whose labels are `vocabulary`) on a run's evaluation rows, judged
+ * against the dataset's labels: category top-1/top-5 (a category the heads do not know counts as
+ * wrong), attribute mAP, query recall@10 and, when the dataset has products, retrieval recall@1.
+ */
+export function evaluateHeads(args: {
+  heads: HeadWeights;
+  vocabulary: Vocabulary;
+  dataset: LabelledDataset;
+  plan: RowPlan;
+  features: Float32Array;
+  dims: number;
+  keep: (row: number) => boolean;
+}): { metrics: Record<string, number>; categoryScores: Float32Array; categoryLabels: Int32Array } {
+  const { plan, dims, dataset } = args;
+  const target = datasetVocabulary(dataset);
+  const rows = plan.evaluation.filter(args.keep);
+  const out = headOutputs(pickRows(args.features, dims, rows), rows.length, args.heads);
+  const categoryScores = remapColumns(out.category, args.vocabulary.categories, target.categories);
+  const image = (row: number) => (plan.rows[row] as TrainingRow).image;
+  const categoryLabels = Int32Array.from(rows, (row) => {
+    const label = image(row).category;
+    if (label === null) return -1;
+    const index = target.categories.indexOf(label);
+    return index === -1 ? target.categories.length : index;
+  });
+  const multiHot = (field: 'attributes' | 'queries', vocabulary: string[]) =>
+    Float32Array.from(rows.flatMap((row) => vocabulary.map((v) => (image(row)[field].includes(v) ? 1 : 0))));
+  const metrics: Record<string, number> = {
+    category_top1: topKAccuracy(categoryScores, target.categories.length, categoryLabels, 1),
+    category_top5: topKAccuracy(categoryScores, target.categories.length, categoryLabels, 5),
+    attribute_map: meanAveragePrecision(
+      remapColumns(out.attributes, args.vocabulary.attributes, target.attributes),
+      multiHot('attributes', target.attributes),
+      Math.max(1, target.attributes.length),
+    ),
+    query_recall_at_10: recallAtK(
+      remapColumns(out.queries, args.vocabulary.queries, target.queries),
+      multiHot('queries', target.queries),
+      Math.max(1, target.queries.length),
+      10,
+    ),
+  };
+  if (plan.retrieval !== 'none') {
+    const queries = plan.queries.filter(args.keep);
+    const gallery = plan.gallery.filter(args.keep);
+    const embed = (list: number[]) => headOutputs(pickRows(args.features, dims, list), list.length, args.heads).embedding;
+    metrics.product_recall_at_1 = retrievalRecallAt1({
+      queries: embed(queries),
+      queryProducts: queries.map((row) => image(row).product ?? ''),
+      gallery: embed(gallery),
+      galleryProducts: gallery.map((row) => image(row).product ?? ''),
+      dims: args.heads.embedding.outputs,
+    });
+  }
+  for (const [name, value] of Object.entries(metrics)) metrics[name] = Number(value.toFixed(4));
+  return { metrics, categoryScores, categoryLabels };
+}
+
+/** The gate: the candidate passes when no metric both have falls more than `tolerance` below the serving one. */
+export function gate(
+  candidate: Record<string, number>,
+  serving: Record<string, number> | null,
+  tolerance: number,
+): { pass: boolean; regressions: { metric: string; candidate: number; serving: number }[] } {
+  if (!serving) return { pass: true, regressions: [] };
+  const regressions = GATED_METRICS.filter(
+    (m) => candidate[m] !== undefined && serving[m] !== undefined && (candidate[m] as number) < (serving[m] as number) - tolerance,
+  ).map((metric) => ({ metric, candidate: candidate[metric] as number, serving: serving[metric] as number }));
+  return { pass: regressions.length === 0, regressions };
+}

@@ -1,0 +1,245 @@
+import type { Knex } from 'knex';
+import type { Logger } from '../log/logger.ts';
+import type { Dense, HeadWeights } from '../model/grok/head-weights.ts';
+import type { ModelCard } from '../model/grok/model-card.ts';
+import { EMBEDDING_DIM, REFERENCE_TRUNK, randomOrthogonalProjection } from '../model/reference/train-reference-heads.ts';
+import type { TrunkName } from '../model/trunk/nsfwjs-models.ts';
+import { applyIsotonic, fitIsotonic, type IsotonicMap, thresholdForPrecision } from './calibration.ts';
+import { type CleaningReport, contradictedLabels, duplicatesAcrossSplits } from './dataset-cleaning.ts';
+import { extractFeatures } from './dataset-features.ts';
+import { cardVocabulary, datasetVocabulary, evaluateHeads, remapColumns, type Vocabulary } from './evaluate-heads.ts';
+import { expectedCalibrationError } from './evaluation-metrics.ts';
+import { createFeatureExtractor } from './feature-extractor.ts';
+import { headOutputs, pickRows } from './head-outputs.ts';
+import type { LabelledDataset } from './labelled-dataset.ts';
+import { type LossWeights, trainHeads } from './train-heads.ts';
+import { planRows, type TrainingRow } from './training-rows.ts';
+
+/**
+ * GeM's p is fixed: the cache holds pooled features, not the 14x14x576 maps p would be learned
+ * from (about 113 KB per image in half precision, 6.8 GB for Fashion-MNIST), so p cannot move
+ * without re-running the trunk every epoch. See docs/training.md.
+ */
+export const GEM_P = 3;
+
+export interface TrainingSettings {
+  losses: 'all' | 'softmax';
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  weights: LossWeights;
+  arcface: { margin: number; scale: number };
+  pairwise: { positiveMargin: number; negativeMargin: number };
+  targetPrecision: number;
+  nearDuplicateCosine: number;
+  contradictionConfidence: number;
+  maxPixels: number;
+  seed: number;
+}
+
+/** The serving model, when its heads sit on the same trunk: warm start, label checks and the gate's baseline. */
+export interface ServingHeads {
+  card: ModelCard;
+  heads: HeadWeights;
+}
+
+export interface TrainingRun {
+  heads: HeadWeights;
+  metrics: Record<string, number>;
+  /** The serving heads' metrics on the same evaluation rows (null: no comparable serving model). */
+  servingMetrics: Record<string, number> | null;
+  calibration: IsotonicMap;
+  attributeThresholds: number[];
+  queryThresholds: number[];
+  cleaning: CleaningReport;
+  trainRows: number;
+  evalRows: number;
+  /** The embedding projection was trained (a new embedding space) rather than carried over. */
+  embeddingTrained: boolean;
+  extractor: { id: string; inputSize: number; macs: number; trunk: TrunkName; cut: string };
+}
+
+/** Columns of a serving head for new labels: the serving column where the label is known, else zeros. */
+function alignHead(dense: Dense, from: string[], to: string[]): Dense {
+  const weight = remapColumns(dense.weight, from, to);
+  return { inputs: dense.inputs, outputs: to.length, weight, bias: remapColumns(dense.bias, from, to) };
+}
+
+const multiHot = (rows: TrainingRow[], field: 'attributes' | 'queries', vocabulary: string[]) =>
+  Float32Array.from(rows.flatMap((row) => vocabulary.map((v) => (row.image[field].includes(v) ? 1 : 0))));
+
+/**
+ * One training run on a labelled dataset: shared features (cached), cleaning, the heads trained
+ * with GrokNet's losses on the training split, metrics on the evaluation split for the candidate
+ * and the serving heads, then calibration and per-label thresholds fitted on half of the
+ * evaluation rows (the other half measures the calibration).
+ */
+export async function runTraining(args: {
+  dataset: LabelledDataset;
+  settings: TrainingSettings;
+  serving: ServingHeads | null;
+  knex: Knex;
+  log: Logger;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}): Promise<TrainingRun> {
+  const { dataset, settings, log } = args;
+  const trunk = { name: REFERENCE_TRUNK.name as TrunkName, cut: REFERENCE_TRUNK.cut as string };
+  const extractor = await createFeatureExtractor(trunk.name, trunk.cut, GEM_P);
+  const serving = args.serving?.card.trunk.name === trunk.name && args.serving.card.trunk.cut === trunk.cut && args.serving.card.gem_p === GEM_P ? args.serving : null;
+  const productLosses = settings.losses === 'all' && (settings.weights.arcface > 0 || settings.weights.pairwise > 0);
+  const plan = planRows(dataset, productLosses);
+  let features: Float32Array;
+  try {
+    features = await extractFeatures({
+      requests: plan.rows,
+      extractor,
+      knex: args.knex,
+      log,
+      maxPixels: settings.maxPixels,
+      onProgress: (done, total) => args.onProgress?.('features', done, total),
+    });
+  } finally {
+    await extractor.release();
+  }
+  const dims = extractor.dims;
+  const keys = plan.rows.map((r) => r.key);
+  const originals = (list: number[]) => list.filter((row) => !plan.rows[row]?.view);
+  const duplicates = duplicatesAcrossSplits({
+    features,
+    dims,
+    keys,
+    train: originals(plan.train),
+    evaluation: plan.evaluation,
+    threshold: settings.nearDuplicateCosine,
+  });
+  const droppedKeys = new Set([...duplicates.exact, ...duplicates.near].map((row) => keys[row]));
+  const keepEval = (row: number) => !droppedKeys.has(keys[row]);
+  let trainRows = plan.train;
+  let contradicted: number[] = [];
+  if (serving) {
+    const probabilities = headOutputs(pickRows(features, dims, trainRows), trainRows.length, serving.heads).category;
+    contradicted = contradictedLabels({
+      probabilities,
+      servingLabels: serving.card.categories.labels,
+      rows: trainRows,
+      labels: plan.rows.map((r) => r.image.category),
+      confidence: settings.contradictionConfidence,
+    });
+    const flagged = new Set(contradicted.map((row) => keys[row]));
+    trainRows = trainRows.filter((row) => !flagged.has(keys[row]));
+  }
+  const cleaning: CleaningReport = {
+    exact_duplicates: duplicates.exact.size,
+    near_duplicates: duplicates.near.size,
+    contradicted_labels: contradicted.length,
+    contradicted_examples: contradicted.slice(0, 20).map((row) => plan.rows[row]?.image.key ?? ''),
+  };
+  log.info({ ...cleaning, contradicted_examples: undefined }, 'cleaned the dataset');
+
+  const vocabulary: Vocabulary = datasetVocabulary(dataset);
+  const rows = trainRows.map((row) => plan.rows[row] as TrainingRow);
+  const productCounts = new Map<string, number>();
+  for (const row of rows) if (row.image.product) productCounts.set(row.image.product, (productCounts.get(row.image.product) ?? 0) + 1);
+  const products = productLosses ? [...productCounts.keys()].filter((p) => (productCounts.get(p) ?? 0) >= 2) : [];
+  const productIndex = new Map(products.map((p, i) => [p, i]));
+  const weights =
+    settings.losses === 'all' ? settings.weights : { category: 1, attributes: 0, queries: 0, arcface: 0, pairwise: 0 };
+  const servingVocabulary = serving ? cardVocabulary(serving.card) : null;
+  const embedding: Dense = serving?.heads.embedding ?? {
+    inputs: dims,
+    outputs: EMBEDDING_DIM,
+    weight: randomOrthogonalProjection(dims, EMBEDDING_DIM, 2020),
+    bias: new Float32Array(EMBEDDING_DIM),
+  };
+  const heads = await trainHeads(
+    {
+      features: pickRows(features, dims, trainRows),
+      count: rows.length,
+      dims,
+      categories: Int32Array.from(rows, (row) => (row.image.category ? vocabulary.categories.indexOf(row.image.category) : -1)),
+      categoryCount: vocabulary.categories.length,
+      attributes: multiHot(rows, 'attributes', vocabulary.attributes),
+      attributeCount: vocabulary.attributes.length,
+      queries: multiHot(rows, 'queries', vocabulary.queries),
+      queryCount: vocabulary.queries.length,
+      products: Int32Array.from(rows, (row) => productIndex.get(row.image.product ?? '') ?? -1),
+      productCount: products.length,
+    },
+    {
+      epochs: settings.epochs,
+      batchSize: settings.batchSize,
+      learningRate: settings.learningRate,
+      weights,
+      embedding,
+      embeddingDim: embedding.outputs,
+      gemP: GEM_P,
+      arcface: settings.arcface,
+      pairwise: settings.pairwise,
+      seed: settings.seed,
+      ...(serving && servingVocabulary
+        ? {
+            initial: {
+              category: alignHead(serving.heads.category, servingVocabulary.categories, vocabulary.categories),
+              attributes: alignHead(serving.heads.attributes, servingVocabulary.attributes, vocabulary.attributes),
+              queries: alignHead(serving.heads.queries, servingVocabulary.queries, vocabulary.queries),
+            },
+          }
+        : {}),
+      onEpoch: (epoch) => args.onProgress?.('epochs', epoch, settings.epochs),
+      log,
+    },
+  );
+  const embeddingTrained = products.length > 0;
+
+  const evaluation = evaluateHeads({ heads, vocabulary, dataset, plan, features, dims, keep: keepEval });
+  const servingMetrics =
+    serving && servingVocabulary
+      ? evaluateHeads({ heads: serving.heads, vocabulary: servingVocabulary, dataset, plan, features, dims, keep: keepEval }).metrics
+      : null;
+
+  // Calibration and thresholds on the even evaluation rows; the odd rows measure the calibration.
+  const { categoryScores, categoryLabels } = evaluation;
+  const width = vocabulary.categories.length;
+  const top = Array.from(categoryLabels, (_, i) => {
+    const row = categoryScores.subarray(i * width, (i + 1) * width);
+    let best = 0;
+    for (let c = 1; c < width; c++) if ((row[c] as number) > (row[best] as number)) best = c;
+    return { confidence: row[best] as number, correct: best === categoryLabels[i] };
+  });
+  const judged = top.map((t, i) => ({ ...t, i })).filter(({ i }) => (categoryLabels[i] as number) >= 0);
+  const fit = judged.filter(({ i }) => i % 2 === 0);
+  const check = judged.filter(({ i }) => i % 2 === 1);
+  const calibration = fitIsotonic(fit.map((t) => t.confidence), fit.map((t) => (t.correct ? 1 : 0)));
+  const metrics = {
+    ...evaluation.metrics,
+    category_ece: Number(expectedCalibrationError(check.map((t) => t.confidence), check.map((t) => t.correct)).toFixed(4)),
+    category_ece_calibrated: Number(
+      expectedCalibrationError(check.map((t) => applyIsotonic(calibration, t.confidence)), check.map((t) => t.correct)).toFixed(4),
+    ),
+  };
+  const thresholdRows = plan.evaluation.filter(keepEval).filter((_, i) => i % 2 === 0);
+  const outputs = headOutputs(pickRows(features, dims, thresholdRows), thresholdRows.length, heads);
+  const evalImages = thresholdRows.map((row) => plan.rows[row] as TrainingRow);
+  const thresholds = (scores: Float32Array, field: 'attributes' | 'queries', labels: string[]) =>
+    labels.map((label, j) =>
+      thresholdForPrecision(
+        evalImages.map((_, i) => scores[i * labels.length + j] as number),
+        evalImages.map((row) => (row.image[field].includes(label) ? 1 : 0)),
+        settings.targetPrecision,
+      ),
+    );
+  log.info({ metrics, serving: servingMetrics }, 'evaluated the candidate');
+  return {
+    heads,
+    metrics,
+    servingMetrics,
+    calibration,
+    attributeThresholds: thresholds(outputs.attributes, 'attributes', vocabulary.attributes),
+    queryThresholds: thresholds(outputs.queries, 'queries', vocabulary.queries),
+    cleaning,
+    trainRows: rows.length,
+    evalRows: plan.evaluation.filter(keepEval).length,
+    embeddingTrained,
+    extractor: { id: extractor.id, inputSize: extractor.inputSize, macs: extractor.macs, trunk: trunk.name, cut: trunk.cut },
+  };
+}
