@@ -6,7 +6,11 @@ export async function up(knex: Knex): Promise<void> {
     table.text('trigger').notNullable().comment('labels (enough new ones), command (grokcat train)');
     table.text('dataset').notNullable().comment('labels, fashion-mnist or a dataset folder');
     table.text('status').notNullable().defaultTo('running');
-    table.check("status in ('running', 'published', 'kept', 'rejected', 'failed')", [], 'training_runs_status_check');
+    table.check(
+      "status in ('running', 'published', 'kept', 'rejected', 'failed')",
+      [],
+      'training_runs_status_check',
+    );
     table.bigInteger('labels_through').nullable().comment('the highest labels.id the run saw');
     table.text('candidate_version').nullable();
     table.jsonb('metrics').notNullable().defaultTo('{}');

@@ -1,20 +1,23 @@
 import type { Bus } from '../../shared/bus/bus.ts';
-import { openBus } from '../../shared/bus/open-bus.ts';
+import { openBus, openCodec } from '../../shared/bus/open-bus.ts';
 import type { Config } from '../../shared/config/load-config.ts';
 import { type Database, openDatabase } from '../../shared/db/open-database.ts';
 import { deadLetterTopic, TOPICS } from '../../shared/events/topics.ts';
 import type { Logger } from '../../shared/log/logger.ts';
+import { startTrainerService } from '../trainer/trainer.service.ts';
+import type { Trainer } from '../trainer/trainer.ts';
 
 export interface System {
   readonly database: Database;
   readonly bus: Bus;
+  readonly trainer: Trainer;
   stop(): Promise<void>;
 }
 
 /**
- * Everything `grokcat start` runs in one process on the embedded defaults. For now: the database,
- * migrated, and the bus with every topic. Later services (enricher, cataloger, trainer, api) are
- * started here and stopped in reverse order.
+ * Everything `grokcat start` runs in one process on the embedded defaults: the database, migrated,
+ * the bus with every topic, and the trainer. Later services (enricher, cataloger, api) are started
+ * here too, and all are stopped in reverse order.
  */
 export async function startSystem({ config, log }: { config: Config; log: Logger }): Promise<System> {
   const database = await openDatabase(config, { log: log.child({ component: 'db' }) });
@@ -27,10 +30,13 @@ export async function startSystem({ config, log }: { config: Config; log: Logger
   const bus = openBus(config, { database, log });
   await ensureTopics(bus, config);
   log.info({ bus: bus.kind, brokers: config.bus.kafka?.brokers }, `event bus: ${bus.kind}`);
+  const trainer = await startTrainerService({ config, database, bus, codec: openCodec(config), log });
   return {
     database,
     bus,
+    trainer: trainer.trainer,
     async stop() {
+      await trainer.stop();
       await bus.close();
       await database.close();
     },

@@ -67,20 +67,30 @@ const positiveNumber = z
   .pipe(z.number().positive());
 
 const LOSS_NAMES = ['category', 'attributes', 'queries', 'arcface', 'pairwise'] as const;
-const lossWeights = z
-  .string()
-  .transform((value, ctx) => {
-    const weights: Record<string, number> = {};
-    for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
-      const [name, weight] = part.split('=');
-      if (!name || !(LOSS_NAMES as readonly string[]).includes(name) || !weight || Number.isNaN(Number(weight)) || Number(weight) < 0) {
-        ctx.addIssue({ code: 'custom', message: `"${part}" is not name=weight with a name among ${LOSS_NAMES.join(', ')}` });
-        return z.NEVER;
-      }
-      weights[name] = Number(weight);
+const lossWeights = z.string().transform((value, ctx) => {
+  const weights: Record<string, number> = {};
+  for (const part of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [name, weight] = part.split('=');
+    if (
+      !name ||
+      !(LOSS_NAMES as readonly string[]).includes(name) ||
+      !weight ||
+      Number.isNaN(Number(weight)) ||
+      Number(weight) < 0
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${part}" is not name=weight with a name among ${LOSS_NAMES.join(', ')}`,
+      });
+      return z.NEVER;
     }
-    return { category: 1, attributes: 0.5, queries: 0.5, arcface: 1, pairwise: 1, ...weights };
-  });
+    weights[name] = Number(weight);
+  }
+  return { category: 1, attributes: 0.5, queries: 0.5, arcface: 1, pairwise: 1, ...weights };
+});
 
 export const CONFIG_VARIABLES = {
   GROKCAT_HOME: {
@@ -235,7 +245,8 @@ export const CONFIG_VARIABLES = {
   },
   GROKCAT_TRAINER_MIN_NEW_LABELS: {
     default: '500',
-    description: 'The trainer retrains once this many labels arrived since its last run (`grokcat train` runs one now).',
+    description:
+      'The trainer retrains once this many labels arrived since its last run (`grokcat train` runs one now).',
     schema: positiveInt(100_000_000),
   },
   GROKCAT_TRAINER_EPOCHS: {
@@ -255,7 +266,8 @@ export const CONFIG_VARIABLES = {
   },
   GROKCAT_TRAINER_LOSS_WEIGHTS: {
     default: 'category=1,attributes=0.5,queries=0.5,arcface=1,pairwise=1',
-    description: 'Per-task weights of the summed GrokNet losses (`name=weight`, names not given keep their default).',
+    description:
+      'Per-task weights of the summed GrokNet losses (`name=weight`, names not given keep their default).',
     schema: lossWeights,
   },
   GROKCAT_TRAINER_ARCFACE: {
@@ -278,7 +290,8 @@ export const CONFIG_VARIABLES = {
   },
   GROKCAT_TRAINER_EVAL_PERCENT: {
     default: '20',
-    description: 'Share of labelled products held out for evaluation (by a hash of the product or listing id).',
+    description:
+      'Share of labelled products held out for evaluation (by a hash of the product or listing id).',
     schema: positiveInt(90),
   },
   GROKCAT_TRAINER_TARGET_PRECISION: {
@@ -288,7 +301,8 @@ export const CONFIG_VARIABLES = {
   },
   GROKCAT_TRAINER_GATE_TOLERANCE: {
     default: '0.01',
-    description: 'A candidate is published only if no gated metric falls more than this below the serving version.',
+    description:
+      'A candidate is published only if no gated metric falls more than this below the serving version.',
     schema: fraction,
   },
   GROKCAT_TRAINER_NEAR_DUPLICATE_COSINE: {
@@ -298,7 +312,8 @@ export const CONFIG_VARIABLES = {
   },
   GROKCAT_TRAINER_CONTRADICTION_CONFIDENCE: {
     default: '0.98',
-    description: 'Category labels the serving model contradicts with at least this probability are held out for review.',
+    description:
+      'Category labels the serving model contradicts with at least this probability are held out for review.',
     schema: fraction,
   },
   GROKCAT_IMAGE_MAX_PIXELS: {

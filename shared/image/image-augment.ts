@@ -34,6 +34,11 @@ export async function augmentImage(bytes: Uint8Array, seed: string): Promise<Buf
 }
 
 /** Raw grey or RGB pixels as a PNG, so raw-pixel datasets can be augmented like photos. */
-export function encodePng(pixels: Uint8Array, width: number, height: number, channels: 1 | 3): Promise<Buffer> {
+export function encodePng(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+): Promise<Buffer> {
   return sharp(pixels, { raw: { width, height, channels } }).png().toBuffer();
 }

@@ -25,13 +25,21 @@ export interface ModelVersionRow {
 }
 
 /** The model folder of a version row; its ONNX file must still hash to what was registered. */
-export function filesOfVersion(row: Pick<ModelVersionRow, 'version' | 'artifact_uri' | 'sha256'>): ModelFiles {
+export function filesOfVersion(
+  row: Pick<ModelVersionRow, 'version' | 'artifact_uri' | 'sha256'>,
+): ModelFiles {
   if (!row.artifact_uri.startsWith('file:')) {
-    throw new GrokcatError('MODEL_INVALID', `model ${row.version} lives at ${row.artifact_uri}: only file:// artifacts are served`);
+    throw new GrokcatError(
+      'MODEL_INVALID',
+      `model ${row.version} lives at ${row.artifact_uri}: only file:// artifacts are served`,
+    );
   }
   const files = readModelFolder(path.dirname(fileURLToPath(row.artifact_uri)));
   if (row.sha256 && files.sha256 !== row.sha256) {
-    throw new GrokcatError('MODEL_INVALID', `model ${row.version}: ${files.onnxPath} has changed since it was registered (sha256 differs)`);
+    throw new GrokcatError(
+      'MODEL_INVALID',
+      `model ${row.version}: ${files.onnxPath} has changed since it was registered (sha256 differs)`,
+    );
   }
   return files;
 }
@@ -82,8 +90,14 @@ export function createModelRegistry(knex: Knex) {
       });
     },
 
-    async recordGate(version: string, status: 'candidate' | 'rejected', gate: Record<string, unknown>): Promise<void> {
-      await table().where({ version }).update({ status, gate } as Partial<ModelVersionRow>);
+    async recordGate(
+      version: string,
+      status: 'candidate' | 'rejected',
+      gate: Record<string, unknown>,
+    ): Promise<void> {
+      await table()
+        .where({ version })
+        .update({ status, gate } as Partial<ModelVersionRow>);
     },
   };
 }

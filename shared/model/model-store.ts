@@ -61,7 +61,12 @@ export async function ensureModel(config: Pick<Config, 'home' | 'model'>, log: L
   // Converting the trunk checks it against Keras; only a checked conversion is ever assembled.
   await importTrunk({ home: config.home, trunk, cut: card.trunk.cut, log });
   const heads = loadHeadWeights(path.join(REFERENCE_ASSETS, 'heads'));
-  const exported = exportGrokModel({ trunk, cut: card.trunk.cut, heads, metadata: { 'grokcat.version': card.version } });
+  const exported = exportGrokModel({
+    trunk,
+    cut: card.trunk.cut,
+    heads,
+    metadata: { 'grokcat.version': card.version },
+  });
   mkdirSync(folder, { recursive: true });
   saveHeadWeights(path.join(folder, 'heads'), heads);
   writeFileSync(path.join(folder, 'model.onnx.tmp'), exported.bytes);

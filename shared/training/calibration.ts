@@ -26,7 +26,8 @@ export function fitIsotonic(scores: number[], outcomes: number[]): IsotonicMap {
       blocks.splice(blocks.length - 2, 2, {
         sum: previous.sum + last.sum,
         weight: previous.weight + last.weight,
-        score: (previous.score * previous.weight + last.score * last.weight) / (previous.weight + last.weight),
+        score:
+          (previous.score * previous.weight + last.score * last.weight) / (previous.weight + last.weight),
       });
     }
   }

@@ -15,7 +15,10 @@ import type { LabelledDataset } from './labelled-dataset.ts';
 import { GEM_P, type ServingHeads, type TrainingRun } from './run-training.ts';
 
 export const newVersionName = (prefix: string) =>
-  `${prefix.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${new Date()
+  `${prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')}-${new Date()
     .toISOString()
     .replace(/[-:.]/g, '')
     .replace('Z', '')}-${randomBytes(2).toString('hex')}`;
@@ -34,7 +37,14 @@ function candidateCard(args: {
     version: args.version,
     created_at: new Date().toISOString(),
     description: `Heads trained by grokcat on ${dataset.name} over the ${run.extractor.trunk} trunk.`,
-    input: { name: 'image', size: run.extractor.inputSize, layout: 'NCHW', mean: [0, 0, 0], std: [1, 1, 1], fit: 'contain' },
+    input: {
+      name: 'image',
+      size: run.extractor.inputSize,
+      layout: 'NCHW',
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      fit: 'contain',
+    },
     outputs: { embedding: 'embedding', category: 'category', attributes: 'attributes', queries: 'queries' },
     embedding_dim: run.heads.embedding.outputs,
     // A trained projection starts a new space; a carried-over one keeps the serving model's.
@@ -84,7 +94,11 @@ export async function writeCandidate(args: {
   // The ONNX file appears last: a folder with model.onnx is complete.
   renameSync(path.join(folder, 'model.onnx.tmp'), path.join(folder, 'model.onnx'));
   const files = readModelFolder(folder);
-  await createModelRegistry(args.knex).register(files, { status: 'candidate', metrics: card.metrics, parent: args.parent });
+  await createModelRegistry(args.knex).register(files, {
+    status: 'candidate',
+    metrics: card.metrics,
+    parent: args.parent,
+  });
   return files;
 }
 
@@ -142,7 +156,12 @@ export async function gateAndPublish(args: {
   const registry = createModelRegistry(args.knex);
   const serving = await registry.serving();
   const stored = serving
-    ? Object.fromEntries(GATED_METRICS.filter((m) => serving.metrics[m] !== undefined).map((m) => [m, serving.metrics[m] as number]))
+    ? Object.fromEntries(
+        GATED_METRICS.filter((m) => serving.metrics[m] !== undefined).map((m) => [
+          m,
+          serving.metrics[m] as number,
+        ]),
+      )
     : null;
   const baseline = args.run.servingMetrics ?? (stored && Object.keys(stored).length > 0 ? stored : null);
   const verdict = gate(args.run.metrics, baseline, args.tolerance);
@@ -166,14 +185,22 @@ export async function gateAndPublish(args: {
     backfill,
   };
   if (!verdict.pass || !args.publish) {
-    await registry.recordGate(args.candidate.version, verdict.pass ? 'candidate' : 'rejected', { ...decision });
-    args.log.warn({ version: args.candidate.version, regressions: verdict.regressions }, verdict.pass ? 'candidate kept, not published' : 'candidate refused by the gate');
+    await registry.recordGate(args.candidate.version, verdict.pass ? 'candidate' : 'rejected', {
+      ...decision,
+    });
+    args.log.warn(
+      { version: args.candidate.version, regressions: verdict.regressions },
+      verdict.pass ? 'candidate kept, not published' : 'candidate refused by the gate',
+    );
     return decision;
   }
   decision.published = true;
   await registry.recordGate(args.candidate.version, 'candidate', { ...decision });
   const { current, previous } = await registry.publish(args.candidate.version);
   if (args.publisher) await announceServing(args.publisher, current, previous, 'PUBLISH');
-  args.log.info({ version: current.version, previous: previous?.version, backfill }, 'published a new model version');
+  args.log.info(
+    { version: current.version, previous: previous?.version, backfill },
+    'published a new model version',
+  );
   return decision;
 }

@@ -65,7 +65,8 @@ export function duplicatesAcrossSplits(args: {
   // copy still about 1.
   const mean = new Float32Array(dims);
   for (const row of args.train)
-    for (let d = 0; d < dims; d++) mean[d] = (mean[d] as number) + (features[row * dims + d] as number) / args.train.length;
+    for (let d = 0; d < dims; d++)
+      mean[d] = (mean[d] as number) + (features[row * dims + d] as number) / args.train.length;
   const subset = new Float32Array(rows.length * dims);
   rows.forEach((row, i) => {
     let norm = 0;

@@ -43,7 +43,12 @@ export async function extractFeatures(args: {
   );
   log.info({ images: requests.length, cached: found.size, missing: missing.length }, 'shared features');
   const size = extractor.inputSize;
-  const prepare = { size, fit: 'contain' as const, mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
+  const prepare = {
+    size,
+    fit: 'contain' as const,
+    mean: [0, 0, 0] as [number, number, number],
+    std: [1, 1, 1] as [number, number, number],
+  };
   for (let start = 0; start < missing.length; start += BATCH) {
     const batch = missing.slice(start, start + BATCH);
     const input = new Float32Array(batch.length * 3 * size * size);
@@ -84,5 +89,7 @@ async function prepareInput(
     source.kind === 'pixels'
       ? await encodePng(source.pixels, source.width, source.height, source.channels)
       : readFileSync(source.path);
-  return (await decodeImage(await augmentImage(bytes, `${request.key}:${request.view}`), { ...prepare, maxPixels })).chw;
+  return (
+    await decodeImage(await augmentImage(bytes, `${request.key}:${request.view}`), { ...prepare, maxPixels })
+  ).chw;
 }

@@ -20,7 +20,19 @@ export const ATTRIBUTE_COLUMNS = [
 const TRAIN_SPLITS = new Set(['train', 'dev']);
 const EVAL_SPLITS = new Set(['test', 'eval']);
 const MISSING = new Set(['', 'NA', 'N/A']);
-const STOPWORDS = new Set(['and', 'the', 'for', 'with', 'men', 'women', 'unisex', 'boys', 'girls', 'set', 'pack']);
+const STOPWORDS = new Set([
+  'and',
+  'the',
+  'for',
+  'with',
+  'men',
+  'women',
+  'unisex',
+  'boys',
+  'girls',
+  'set',
+  'pack',
+]);
 
 export interface FolderOptions {
   categoryColumn?: string;
@@ -41,20 +53,23 @@ const tokens = (title: string) =>
  */
 export function readDatasetFolder(dir: string, options: FolderOptions = {}): LabelledDataset {
   const file = path.join(dir, 'labels.csv');
-  if (!existsSync(file)) throw new GrokcatError('USAGE_INVALID', `${dir} has no labels.csv (see docs/training.md)`);
+  if (!existsSync(file))
+    throw new GrokcatError('USAGE_INVALID', `${dir} has no labels.csv (see docs/training.md)`);
   const [header = [], ...body] = parseCsv(readFileSync(file, 'utf8'));
   const rows = body
     .filter((cells) => cells.length > 1)
     .map((cells) => Object.fromEntries(header.map((column, i) => [column, cells[i] ?? ''])));
   for (const column of ['image', 'split']) {
-    if (!header.includes(column)) throw new GrokcatError('USAGE_INVALID', `${file} has no "${column}" column`);
+    if (!header.includes(column))
+      throw new GrokcatError('USAGE_INVALID', `${file} has no "${column}" column`);
   }
   const categoryColumn = options.categoryColumn ?? CATEGORY_COLUMNS.find((c) => header.includes(c));
   if (categoryColumn && !header.includes(categoryColumn))
     throw new GrokcatError('USAGE_INVALID', `${file} has no "${categoryColumn}" column`);
   const attributeColumns = options.attributeColumns ?? ATTRIBUTE_COLUMNS.filter((c) => header.includes(c));
   const missing = attributeColumns.filter((c) => !header.includes(c));
-  if (missing.length > 0) throw new GrokcatError('USAGE_INVALID', `${file} has no columns ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new GrokcatError('USAGE_INVALID', `${file} has no columns ${missing.join(', ')}`);
   const minCount = options.minLabelCount ?? 3;
 
   const kept = rows.filter((r) => TRAIN_SPLITS.has(r.split ?? '') || EVAL_SPLITS.has(r.split ?? ''));
@@ -97,7 +112,8 @@ export function readDatasetFolder(dir: string, options: FolderOptions = {}): Lab
   const productOfGroup = new Map<string, string>();
   const images: LabelledImage[] = kept.map((r) => {
     const imagePath = path.join(dir, r.image ?? '');
-    if (!existsSync(imagePath)) throw new GrokcatError('USAGE_INVALID', `${file}: image ${r.image} is missing`);
+    if (!existsSync(imagePath))
+      throw new GrokcatError('USAGE_INVALID', `${file}: image ${r.image} is missing`);
     const group = r.same_image_group ?? '';
     let product = r.product_id || null;
     if (group && product) {

@@ -1,11 +1,6 @@
 import type { HeadWeights } from '../model/grok/head-weights.ts';
 import { attributeLabels, type ModelCard } from '../model/grok/model-card.ts';
-import {
-  meanAveragePrecision,
-  recallAtK,
-  retrievalRecallAt1,
-  topKAccuracy,
-} from './evaluation-metrics.ts';
+import { meanAveragePrecision, recallAtK, retrievalRecallAt1, topKAccuracy } from './evaluation-metrics.ts';
 import { headOutputs, pickRows } from './head-outputs.ts';
 import { attributeKey, flatAttributes, type LabelledDataset } from './labelled-dataset.ts';
 import type { RowPlan, TrainingRow } from './training-rows.ts';
@@ -95,7 +90,8 @@ export function evaluateHeads(args: {
   if (plan.retrieval !== 'none') {
     const queries = plan.queries.filter(args.keep);
     const gallery = plan.gallery.filter(args.keep);
-    const embed = (list: number[]) => headOutputs(pickRows(args.features, dims, list), list.length, args.heads).embedding;
+    const embed = (list: number[]) =>
+      headOutputs(pickRows(args.features, dims, list), list.length, args.heads).embedding;
     metrics.product_recall_at_1 = retrievalRecallAt1({
       queries: embed(queries),
       queryProducts: queries.map((row) => image(row).product ?? ''),
@@ -116,7 +112,10 @@ export function gate(
 ): { pass: boolean; regressions: { metric: string; candidate: number; serving: number }[] } {
   if (!serving) return { pass: true, regressions: [] };
   const regressions = GATED_METRICS.filter(
-    (m) => candidate[m] !== undefined && serving[m] !== undefined && (candidate[m] as number) < (serving[m] as number) - tolerance,
+    (m) =>
+      candidate[m] !== undefined &&
+      serving[m] !== undefined &&
+      (candidate[m] as number) < (serving[m] as number) - tolerance,
   ).map((metric) => ({ metric, candidate: candidate[metric] as number, serving: serving[metric] as number }));
   return { pass: regressions.length === 0, regressions };
 }

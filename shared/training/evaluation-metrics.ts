@@ -98,7 +98,8 @@ export function retrievalRecallAt1(args: {
     let bestScore = Number.NEGATIVE_INFINITY;
     for (let g = 0; g < args.galleryProducts.length; g++) {
       let dot = 0;
-      for (let d = 0; d < dims; d++) dot += (queries[q * dims + d] as number) * (gallery[g * dims + d] as number);
+      for (let d = 0; d < dims; d++)
+        dot += (queries[q * dims + d] as number) * (gallery[g * dims + d] as number);
       if (dot > bestScore) {
         bestScore = dot;
         best = g;
@@ -122,5 +123,8 @@ export function expectedCalibrationError(confidences: number[], correct: boolean
     if (correct[i]) bin.right += 1;
   });
   const total = confidences.length || 1;
-  return sums.reduce((error, bin) => error + (bin.n === 0 ? 0 : Math.abs(bin.right - bin.confidence) / total), 0);
+  return sums.reduce(
+    (error, bin) => error + (bin.n === 0 ? 0 : Math.abs(bin.right - bin.confidence) / total),
+    0,
+  );
 }

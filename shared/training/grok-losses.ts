@@ -92,7 +92,12 @@ export function pairwiseDoubleMargin(
     // 0/1 masks: gathering rows instead costs tfjs's CPU backend a pass over the batch per row in
     // the gradient (unsortedSegmentSum), about 15 s per 256-row batch.
     const n = embeddings.shape[0];
-    const distance = tf.scalar(2).sub(e.matMul(e, false, true).mul(2)).relu().add(EPSILON).sqrt();
+    const distance = tf
+      .scalar(2)
+      .sub(e.matMul(e, false, true).mul(2))
+      .relu()
+      .add(EPSILON)
+      .sqrt();
     const mask = (list: [number, number][]) => {
       const values = new Float32Array(n * n);
       for (const [i, j] of list) values[i * n + j] = (values[i * n + j] as number) + 1;
@@ -102,7 +107,9 @@ export function pairwiseDoubleMargin(
     if (pairs.positives.length > 0)
       total = total.add(distance.sub(options.positiveMargin).relu().mul(mask(pairs.positives)).sum());
     if (pairs.negatives.length > 0)
-      total = total.add(tf.scalar(options.negativeMargin).sub(distance).relu().mul(mask(pairs.negatives)).sum());
+      total = total.add(
+        tf.scalar(options.negativeMargin).sub(distance).relu().mul(mask(pairs.negatives)).sum(),
+      );
     return total.div(count) as tf.Scalar;
   });
 }

@@ -61,10 +61,12 @@ export function fashionMnistDataset(options: { perClass?: number; evalLimit?: nu
       source: { kind: 'pixels', pixels: original.map((v) => 255 - v), width: 28, height: 28, channels: 1 },
       split: as,
       category: name,
-      attributes: REFERENCE_ATTRIBUTES.filter((a) => (a.classes as readonly string[]).includes(name)).map((a) =>
-        attributeKey(a.group, a.label),
+      attributes: REFERENCE_ATTRIBUTES.filter((a) => (a.classes as readonly string[]).includes(name)).map(
+        (a) => attributeKey(a.group, a.label),
       ),
-      queries: REFERENCE_QUERIES.filter((q) => (q.classes as readonly string[]).includes(name)).map((q) => q.query),
+      queries: REFERENCE_QUERIES.filter((q) => (q.classes as readonly string[]).includes(name)).map(
+        (q) => q.query,
+      ),
       product: null,
       iconic: false,
     });

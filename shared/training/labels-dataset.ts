@@ -80,12 +80,19 @@ export async function labelsDataset(args: {
   const subjects = new Set([...truth.category.keys(), ...truth.attributes.keys(), ...truth.clicks.keys()]);
   for (const pair of truth.pairs.keys()) for (const id of pair.split('\u0000')) subjects.add(id);
   const rows = await args.labels.imagesOf([...subjects], [...subjects]);
-  const cached = await createFeatureCacheRepository(args.knex, args.extractorId).getMany(rows.map((r) => r.sha256));
+  const cached = await createFeatureCacheRepository(args.knex, args.extractorId).getMany(
+    rows.map((r) => r.sha256),
+  );
   const queryTotals = new Map<string, number>();
   for (const perListing of truth.clicks.values())
     for (const [q, n] of perListing) queryTotals.set(q, (queryTotals.get(q) ?? 0) + n);
   const newQueries = [...queryTotals].filter(([, n]) => n >= MIN_QUERY_CLICKS).map(([q]) => q);
   let skippedImages = 0;
+  const photos = new Map<string, number>();
+  for (const row of rows) photos.set(row.listing_id, (photos.get(row.listing_id) ?? 0) + 1);
+  const matched = new Set(
+    [...truth.pairs].filter(([, same]) => same).flatMap(([pair]) => pair.split('\u0000')),
+  );
   const images: LabelledImage[] = [];
   for (const row of rows) {
     if (row.ref_kind !== 'file' && !cached.has(row.sha256)) {
@@ -93,21 +100,32 @@ export async function labelsDataset(args: {
       continue;
     }
     const subject = truth.category.has(row.ref) || truth.attributes.has(row.ref) ? row.ref : row.listing_id;
-    const product = truth.product(row.listing_id);
-    const judged = truth.attributes.get(subject) ?? truth.attributes.get(row.listing_id) ?? new Map<string, boolean>();
+    // Product identities come from confirmed matches and from listings with several photos; a
+    // lone photo is no product evidence (augmented copies of it taught the embedding nothing
+    // useful: retrieval recall fell from 0.22 to 0.15 in test/integration/trainer.test.ts).
+    const identified = matched.has(row.listing_id) || (photos.get(row.listing_id) ?? 0) >= 2;
+    const product = identified ? truth.product(row.listing_id) : null;
+    const judged =
+      truth.attributes.get(subject) ?? truth.attributes.get(row.listing_id) ?? new Map<string, boolean>();
     images.push({
       key: row.sha256,
       source: { kind: 'file', path: row.ref_kind === 'file' ? row.ref : '' },
-      split: bucket(product) < args.evalPercent ? 'eval' : 'train',
+      split: bucket(product ?? row.listing_id) < args.evalPercent ? 'eval' : 'train',
       category: truth.category.get(subject) ?? truth.category.get(row.listing_id) ?? null,
       attributes: [...judged].filter(([, present]) => present).map(([key]) => key),
-      queries: [...(truth.clicks.get(row.listing_id) ?? new Map<string, number>()).keys()].filter((q) => newQueries.includes(q)),
-      // A listing's own photos are one product even before any match label joins it to others.
+      queries: [...(truth.clicks.get(row.listing_id) ?? new Map<string, number>()).keys()].filter((q) =>
+        newQueries.includes(q),
+      ),
       product,
       iconic: false,
     });
   }
-  const categories = [...new Set([...args.serving.categories.labels, ...images.flatMap((i) => (i.category ? [i.category] : []))])];
+  const categories = [
+    ...new Set([
+      ...args.serving.categories.labels,
+      ...images.flatMap((i) => (i.category ? [i.category] : [])),
+    ]),
+  ];
   const servingAttributes = attributeLabels(args.serving);
   const groups = new Map<string, Set<string>>();
   for (const a of servingAttributes) groups.set(a.group, (groups.get(a.group) ?? new Set()).add(a.label));

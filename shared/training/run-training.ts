@@ -2,12 +2,22 @@ import type { Knex } from 'knex';
 import type { Logger } from '../log/logger.ts';
 import type { Dense, HeadWeights } from '../model/grok/head-weights.ts';
 import type { ModelCard } from '../model/grok/model-card.ts';
-import { EMBEDDING_DIM, REFERENCE_TRUNK, randomOrthogonalProjection } from '../model/reference/train-reference-heads.ts';
+import {
+  EMBEDDING_DIM,
+  REFERENCE_TRUNK,
+  randomOrthogonalProjection,
+} from '../model/reference/train-reference-heads.ts';
 import type { TrunkName } from '../model/trunk/nsfwjs-models.ts';
 import { applyIsotonic, fitIsotonic, type IsotonicMap, thresholdForPrecision } from './calibration.ts';
 import { type CleaningReport, contradictedLabels, duplicatesAcrossSplits } from './dataset-cleaning.ts';
 import { extractFeatures } from './dataset-features.ts';
-import { cardVocabulary, datasetVocabulary, evaluateHeads, remapColumns, type Vocabulary } from './evaluate-heads.ts';
+import {
+  cardVocabulary,
+  datasetVocabulary,
+  evaluateHeads,
+  remapColumns,
+  type Vocabulary,
+} from './evaluate-heads.ts';
 import { expectedCalibrationError } from './evaluation-metrics.ts';
 import { createFeatureExtractor } from './feature-extractor.ts';
 import { headOutputs, pickRows } from './head-outputs.ts';
@@ -85,8 +95,14 @@ export async function runTraining(args: {
   const { dataset, settings, log } = args;
   const trunk = { name: REFERENCE_TRUNK.name as TrunkName, cut: REFERENCE_TRUNK.cut as string };
   const extractor = await createFeatureExtractor(trunk.name, trunk.cut, GEM_P);
-  const serving = args.serving?.card.trunk.name === trunk.name && args.serving.card.trunk.cut === trunk.cut && args.serving.card.gem_p === GEM_P ? args.serving : null;
-  const productLosses = settings.losses === 'all' && (settings.weights.arcface > 0 || settings.weights.pairwise > 0);
+  const serving =
+    args.serving?.card.trunk.name === trunk.name &&
+    args.serving.card.trunk.cut === trunk.cut &&
+    args.serving.card.gem_p === GEM_P
+      ? args.serving
+      : null;
+  const productLosses =
+    settings.losses === 'all' && (settings.weights.arcface > 0 || settings.weights.pairwise > 0);
   const plan = planRows(dataset, productLosses);
   let features: Float32Array;
   try {
@@ -117,7 +133,11 @@ export async function runTraining(args: {
   let trainRows = plan.train;
   let contradicted: number[] = [];
   if (serving) {
-    const probabilities = headOutputs(pickRows(features, dims, trainRows), trainRows.length, serving.heads).category;
+    const probabilities = headOutputs(
+      pickRows(features, dims, trainRows),
+      trainRows.length,
+      serving.heads,
+    ).category;
     contradicted = contradictedLabels({
       probabilities,
       servingLabels: serving.card.categories.labels,
@@ -139,11 +159,17 @@ export async function runTraining(args: {
   const vocabulary: Vocabulary = datasetVocabulary(dataset);
   const rows = trainRows.map((row) => plan.rows[row] as TrainingRow);
   const productCounts = new Map<string, number>();
-  for (const row of rows) if (row.image.product) productCounts.set(row.image.product, (productCounts.get(row.image.product) ?? 0) + 1);
-  const products = productLosses ? [...productCounts.keys()].filter((p) => (productCounts.get(p) ?? 0) >= 2) : [];
+  for (const row of rows)
+    if (row.image.product)
+      productCounts.set(row.image.product, (productCounts.get(row.image.product) ?? 0) + 1);
+  const products = productLosses
+    ? [...productCounts.keys()].filter((p) => (productCounts.get(p) ?? 0) >= 2)
+    : [];
   const productIndex = new Map(products.map((p, i) => [p, i]));
   const weights =
-    settings.losses === 'all' ? settings.weights : { category: 1, attributes: 0, queries: 0, arcface: 0, pairwise: 0 };
+    settings.losses === 'all'
+      ? settings.weights
+      : { category: 1, attributes: 0, queries: 0, arcface: 0, pairwise: 0 };
   const servingVocabulary = serving ? cardVocabulary(serving.card) : null;
   const embedding: Dense = serving?.heads.embedding ?? {
     inputs: dims,
@@ -156,7 +182,9 @@ export async function runTraining(args: {
       features: pickRows(features, dims, trainRows),
       count: rows.length,
       dims,
-      categories: Int32Array.from(rows, (row) => (row.image.category ? vocabulary.categories.indexOf(row.image.category) : -1)),
+      categories: Int32Array.from(rows, (row) =>
+        row.image.category ? vocabulary.categories.indexOf(row.image.category) : -1,
+      ),
       categoryCount: vocabulary.categories.length,
       attributes: multiHot(rows, 'attributes', vocabulary.attributes),
       attributeCount: vocabulary.attributes.length,
@@ -179,8 +207,16 @@ export async function runTraining(args: {
       ...(serving && servingVocabulary
         ? {
             initial: {
-              category: alignHead(serving.heads.category, servingVocabulary.categories, vocabulary.categories),
-              attributes: alignHead(serving.heads.attributes, servingVocabulary.attributes, vocabulary.attributes),
+              category: alignHead(
+                serving.heads.category,
+                servingVocabulary.categories,
+                vocabulary.categories,
+              ),
+              attributes: alignHead(
+                serving.heads.attributes,
+                servingVocabulary.attributes,
+                vocabulary.attributes,
+              ),
               queries: alignHead(serving.heads.queries, servingVocabulary.queries, vocabulary.queries),
             },
           }
@@ -194,7 +230,15 @@ export async function runTraining(args: {
   const evaluation = evaluateHeads({ heads, vocabulary, dataset, plan, features, dims, keep: keepEval });
   const servingMetrics =
     serving && servingVocabulary
-      ? evaluateHeads({ heads: serving.heads, vocabulary: servingVocabulary, dataset, plan, features, dims, keep: keepEval }).metrics
+      ? evaluateHeads({
+          heads: serving.heads,
+          vocabulary: servingVocabulary,
+          dataset,
+          plan,
+          features,
+          dims,
+          keep: keepEval,
+        }).metrics
       : null;
 
   // Calibration and thresholds on the even evaluation rows; the odd rows measure the calibration.
@@ -209,12 +253,23 @@ export async function runTraining(args: {
   const judged = top.map((t, i) => ({ ...t, i })).filter(({ i }) => (categoryLabels[i] as number) >= 0);
   const fit = judged.filter(({ i }) => i % 2 === 0);
   const check = judged.filter(({ i }) => i % 2 === 1);
-  const calibration = fitIsotonic(fit.map((t) => t.confidence), fit.map((t) => (t.correct ? 1 : 0)));
+  const calibration = fitIsotonic(
+    fit.map((t) => t.confidence),
+    fit.map((t) => (t.correct ? 1 : 0)),
+  );
   const metrics = {
     ...evaluation.metrics,
-    category_ece: Number(expectedCalibrationError(check.map((t) => t.confidence), check.map((t) => t.correct)).toFixed(4)),
+    category_ece: Number(
+      expectedCalibrationError(
+        check.map((t) => t.confidence),
+        check.map((t) => t.correct),
+      ).toFixed(4),
+    ),
     category_ece_calibrated: Number(
-      expectedCalibrationError(check.map((t) => applyIsotonic(calibration, t.confidence)), check.map((t) => t.correct)).toFixed(4),
+      expectedCalibrationError(
+        check.map((t) => applyIsotonic(calibration, t.confidence)),
+        check.map((t) => t.correct),
+      ).toFixed(4),
     ),
   };
   const thresholdRows = plan.evaluation.filter(keepEval).filter((_, i) => i % 2 === 0);
@@ -240,6 +295,12 @@ export async function runTraining(args: {
     trainRows: rows.length,
     evalRows: plan.evaluation.filter(keepEval).length,
     embeddingTrained,
-    extractor: { id: extractor.id, inputSize: extractor.inputSize, macs: extractor.macs, trunk: trunk.name, cut: trunk.cut },
+    extractor: {
+      id: extractor.id,
+      inputSize: extractor.inputSize,
+      macs: extractor.macs,
+      trunk: trunk.name,
+      cut: trunk.cut,
+    },
   };
 }

@@ -9,7 +9,10 @@ import type { LabelledDataset } from './labelled-dataset.ts';
 import { runTraining, type ServingHeads, type TrainingRun, type TrainingSettings } from './run-training.ts';
 
 /** The run settings of the configuration (GROKCAT_TRAINER_*), with command-line overrides. */
-export function trainingSettings(config: Pick<Config, 'trainer' | 'model'>, overrides: Partial<TrainingSettings> = {}): TrainingSettings {
+export function trainingSettings(
+  config: Pick<Config, 'trainer' | 'model'>,
+  overrides: Partial<TrainingSettings> = {},
+): TrainingSettings {
   const t = config.trainer;
   return {
     losses: 'all',
@@ -61,7 +64,9 @@ export async function runTrainingJob(args: {
   try {
     const servingFiles = await ensureServingModel(args.config, knex, log);
     const servingHeads = headsOf(servingFiles);
-    const serving: ServingHeads | null = servingHeads ? { card: servingFiles.card, heads: servingHeads } : null;
+    const serving: ServingHeads | null = servingHeads
+      ? { card: servingFiles.card, heads: servingHeads }
+      : null;
     const run = await runTraining({
       dataset: args.dataset,
       settings: args.settings,

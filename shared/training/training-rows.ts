@@ -31,7 +31,8 @@ export function planRows(dataset: LabelledDataset, productLosses: boolean): RowP
   };
   const countBy = (images: LabelledImage[]) => {
     const counts = new Map<string, number>();
-    for (const image of images) if (image.product) counts.set(image.product, (counts.get(image.product) ?? 0) + 1);
+    for (const image of images)
+      if (image.product) counts.set(image.product, (counts.get(image.product) ?? 0) + 1);
     return counts;
   };
   const trainImages = dataset.images.filter((i) => i.split === 'train');
@@ -39,7 +40,8 @@ export function planRows(dataset: LabelledDataset, productLosses: boolean): RowP
   const train: number[] = [];
   for (const image of trainImages) {
     train.push(add(image));
-    if (productLosses && image.product && trainCounts.get(image.product) === 1) train.push(add(image, 'train-view'));
+    if (productLosses && image.product && trainCounts.get(image.product) === 1)
+      train.push(add(image, 'train-view'));
   }
   const evalImages = dataset.images.filter((i) => i.split === 'eval');
   const evaluation = evalImages.map((image) => add(image));
@@ -54,7 +56,8 @@ export function planRows(dataset: LabelledDataset, productLosses: boolean): RowP
       const { product, iconic } = (rows[row] as TrainingRow).image;
       if (!product) return;
       const current = galleryOf.get(product);
-      if (current === undefined || (iconic && !(rows[current] as TrainingRow).image.iconic)) galleryOf.set(product, row);
+      if (current === undefined || (iconic && !(rows[current] as TrainingRow).image.iconic))
+        galleryOf.set(product, row);
     });
     gallery.push(...galleryOf.values());
     const inGallery = new Set(gallery);

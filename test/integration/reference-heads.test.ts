@@ -95,6 +95,8 @@ test('grokcat train --dataset fashion-mnist writes a candidate version that grok
         '50',
         '--learning-rate',
         '0.05',
+        '--eval-limit',
+        '1000',
         '--json',
       ],
       env,
@@ -102,14 +104,15 @@ test('grokcat train --dataset fashion-mnist writes a candidate version that grok
     assert.equal(trained.code, 0, trained.stderr);
     const json = trained.json as {
       version: string;
-      train_images: number;
-      metrics: { fashion_mnist_top1: number };
+      train_rows: number;
+      eval_rows: number;
+      metrics: { category_top1: number; attribute_map: number };
+      gate: { compared_with: string };
     };
-    assert.equal(json.train_images, 200);
-    assert.ok(
-      json.metrics.fashion_mnist_top1 > 0.5,
-      `top-1 ${json.metrics.fashion_mnist_top1} on the 10,000 test images`,
-    );
+    assert.equal(json.train_rows, 200);
+    assert.equal(json.eval_rows, 1000);
+    assert.ok(json.metrics.category_top1 > 0.5, `top-1 ${json.metrics.category_top1} on 1,000 test images`);
+    assert.equal(json.gate.compared_with, 'same-rows');
     const evaluated = await runCli(
       ['eval', '--dataset', 'fashion-mnist', '--model', json.version, '--limit', '200', '--json'],
       env,

@@ -1,16 +1,18 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { openDatabase } from '../../../shared/db/open-database.ts';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
+import { ensureServingModel } from '../../../shared/model/model-registry.repository.ts';
 import { createModelRuntime, runtimeOptions } from '../../../shared/model/model-runtime.ts';
-import { ensureModel, readModelFolder } from '../../../shared/model/model-store.ts';
+import { readModelFolder } from '../../../shared/model/model-store.ts';
 import { evaluateFashionMnist } from '../../../shared/training/evaluate-fashion-mnist.ts';
 import { runCommand } from '../command-runtime.ts';
 
 export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
-    .description('evaluate the serving model (GROKCAT_MODEL, else the reference model) on a labelled dataset')
+    .description('evaluate the serving model (or --model) on a labelled dataset')
     .requiredOption(
       '--dataset <name>',
       'fashion-mnist (its 10,000 test images; Debian dataset-fashion-mnist)',
@@ -24,11 +26,19 @@ export function registerEvalCommand(program: Command): void {
           if (options.dataset !== 'fashion-mnist') {
             throw new GrokcatError('USAGE_INVALID', `unknown dataset ${options.dataset}: fashion-mnist`);
           }
-          const files = options.model
+          let files = options.model
             ? readModelFolder(
                 existsSync(options.model) ? options.model : path.join(config.home, 'models', options.model),
               )
-            : await ensureModel(config, log);
+            : null;
+          if (!files) {
+            const database = await openDatabase(config, { log });
+            try {
+              files = await ensureServingModel(config, database.knex, log);
+            } finally {
+              await database.close();
+            }
+          }
           const runtime = await createModelRuntime(files, runtimeOptions(config), log);
           try {
             const result = await evaluateFashionMnist({

@@ -1,12 +1,23 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { createEventPublisher } from '../../../shared/bus/event-publisher.ts';
+import { openBus, openCodec } from '../../../shared/bus/open-bus.ts';
+import { openDatabase } from '../../../shared/db/open-database.ts';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import { saveHeadWeights } from '../../../shared/model/grok/head-weights.ts';
+import { embeddingSpace } from '../../../shared/model/grok/model-card.ts';
+import {
+  createModelRegistry,
+  ensureServingModel,
+  filesOfVersion,
+} from '../../../shared/model/model-registry.repository.ts';
 import { REFERENCE_ASSETS } from '../../../shared/model/model-store.ts';
 import { trainReferenceHeads } from '../../../shared/model/reference/train-reference-heads.ts';
 import { DEFAULT_CUTS, importTrunk } from '../../../shared/model/trunk/import-trunk.ts';
 import type { TrunkName } from '../../../shared/model/trunk/nsfwjs-models.ts';
+import { announceServing } from '../../../shared/training/candidate-model.ts';
+import { ensureTopics } from '../../system/system.ts';
 import { runCommand } from '../command-runtime.ts';
 
 const count = (value: string) => Number.parseInt(value, 10);
@@ -76,5 +87,84 @@ export function registerModelCommands(program: Command): void {
           );
         },
       ),
+    );
+
+  model
+    .command('list')
+    .description('model versions, newest first: status, metrics, embedding space')
+    .option('--json', 'print the result as one JSON line')
+    .action(
+      runCommand(async ({ config, log, print }) => {
+        const database = await openDatabase(config, { log });
+        try {
+          await ensureServingModel(config, database.knex, log);
+          const rows = await createModelRegistry(database.knex).list();
+          const versions = rows.map((row) => ({
+            version: row.version,
+            status: row.status,
+            created_at: row.created_at,
+            published_at: row.published_at,
+            embedding_space: embeddingSpace(row.card),
+            metrics: row.metrics,
+            gate: row.gate,
+          }));
+          print(
+            { ok: true, versions },
+            versions
+              .map((v) => `${v.status.padEnd(9)} ${v.version}  ${JSON.stringify(v.metrics)}`)
+              .join('\n'),
+          );
+        } finally {
+          await database.close();
+        }
+      }),
+    );
+
+  model
+    .command('rollback <version>')
+    .description(
+      'serve an earlier version again; enrichers hot-swap to it (models.published, action ROLLBACK)',
+    )
+    .option('--force', 'also serve a version the gate refused')
+    .option('--json', 'print the result as one JSON line')
+    .addHelpText('after', '\nExample:\n  grokcat model rollback reference-fmnist-v1')
+    .action(
+      runCommand(async ({ config, log, print }, version: string, options: { force?: boolean }) => {
+        const database = await openDatabase(config, { log });
+        const bus = openBus(config, { database, log });
+        try {
+          await ensureTopics(bus, config);
+          const registry = createModelRegistry(database.knex);
+          await ensureServingModel(config, database.knex, log);
+          const target = await registry.get(version);
+          if (!target)
+            throw new GrokcatError('MODEL_NOT_FOUND', `no model version ${version} (see grokcat model list)`);
+          if (target.status === 'rejected' && !options.force)
+            throw new GrokcatError(
+              'USAGE_INVALID',
+              `${version} was refused by the gate: add --force to serve it anyway`,
+            );
+          filesOfVersion(target); // refuses a missing or altered artifact before anything changes
+          const { current, previous } = await registry.publish(version);
+          await announceServing(
+            createEventPublisher({ bus, codec: openCodec(config) }),
+            current,
+            previous,
+            'ROLLBACK',
+          );
+          const backfill =
+            previous !== null && embeddingSpace(previous.card) !== embeddingSpace(current.card);
+          print(
+            { ok: true, version, previous_version: previous?.version ?? null, backfill_required: backfill },
+            `${version} serves again (was ${previous?.version ?? 'none'})` +
+              (backfill
+                ? `\nits embedding space differs: run a backfill: grokcat replay --topic listings.created --from earliest`
+                : ''),
+          );
+        } finally {
+          await bus.close();
+          await database.close();
+        }
+      }),
     );
 }

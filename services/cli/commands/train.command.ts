@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { openBus, openCodec } from '../../../shared/bus/open-bus.ts';
 import { createEventPublisher } from '../../../shared/bus/event-publisher.ts';
+import { openBus, openCodec } from '../../../shared/bus/open-bus.ts';
 import { openDatabase } from '../../../shared/db/open-database.ts';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import { readDatasetFolder } from '../../../shared/training/dataset-folder.ts';
@@ -34,20 +34,34 @@ function loadDataset(options: TrainOptions): LabelledDataset {
     });
   }
   if (!existsSync(options.dataset))
-    throw new GrokcatError('USAGE_INVALID', `--dataset ${options.dataset}: neither fashion-mnist nor a folder`);
+    throw new GrokcatError(
+      'USAGE_INVALID',
+      `--dataset ${options.dataset}: neither fashion-mnist nor a folder`,
+    );
   return readDatasetFolder(options.dataset, {
     ...(options.categoryColumn ? { categoryColumn: options.categoryColumn } : {}),
-    ...(options.attributeColumns ? { attributeColumns: options.attributeColumns.split(',').map((c) => c.trim()) } : {}),
+    ...(options.attributeColumns
+      ? { attributeColumns: options.attributeColumns.split(',').map((c) => c.trim()) }
+      : {}),
   });
 }
 
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
-    .description('train the heads on a labelled dataset, gate the candidate against the serving model and publish it')
-    .requiredOption('--dataset <name|dir>', 'fashion-mnist (Debian dataset-fashion-mnist) or a dataset folder (docs/training.md)')
+    .description(
+      'train the heads on a labelled dataset, gate the candidate against the serving model and publish it',
+    )
+    .requiredOption(
+      '--dataset <name|dir>',
+      'fashion-mnist (Debian dataset-fashion-mnist) or a dataset folder (docs/training.md)',
+    )
     .option('--per-class <n>', 'Fashion-MNIST: training images per class (default: all 60,000)', count)
-    .option('--eval-limit <n>', 'Fashion-MNIST: evaluate on the first n test images (default: all 10,000)', count)
+    .option(
+      '--eval-limit <n>',
+      'Fashion-MNIST: evaluate on the first n test images (default: all 10,000)',
+      count,
+    )
     .option('--epochs <n>', 'passes over the training rows (default GROKCAT_TRAINER_EPOCHS)', count)
     .option('--batch-size <n>', 'rows per optimisation step (default GROKCAT_TRAINER_BATCH_SIZE)', count)
     .option('--learning-rate <x>', 'Adam learning rate (default GROKCAT_TRAINER_LEARNING_RATE)', Number)
@@ -84,7 +98,9 @@ export function registerTrainCommand(program: Command): void {
             publisher: createEventPublisher({ bus, codec: openCodec(config) }),
             command: `grokcat ${process.argv.slice(2).join(' ')}`,
             onProgress: (stage, done, total) => {
-              const bar = bars.get(stage) ?? createProgressBar(stage === 'features' ? 'trunk features' : 'training epochs');
+              const bar =
+                bars.get(stage) ??
+                createProgressBar(stage === 'features' ? 'trunk features' : 'training epochs');
               bars.set(stage, bar);
               bar.update(done, total);
               if (done >= total) bar.finish();
@@ -115,7 +131,9 @@ export function registerTrainCommand(program: Command): void {
                 : decision.pass
                   ? '  passed the gate; kept as a candidate (--no-publish)'
                   : `  refused by the gate: ${decision.regressions.map((r) => `${r.metric} ${r.candidate} < ${r.serving}`).join(', ')}`) +
-              (decision.backfill.required ? `\n  new embedding space: run a backfill: ${decision.backfill.command}` : ''),
+              (decision.backfill.required
+                ? `\n  new embedding space: run a backfill: ${decision.backfill.command}`
+                : ''),
           );
         } finally {
           await bus.close();
