@@ -26,6 +26,7 @@ const SCHEMA_TABLES = [
   'model_versions',
   'price_suggestions',
   'products',
+  'training_runs',
 ];
 
 async function userTables(knex: import('knex').Knex): Promise<string[]> {
