@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCsv } from '../../shared/training/csv.ts';
+import { readCsvRecords } from '../../shared/training/csv.ts';
 
 /**
  * The labelled product-photo sets in `../shared/datasets` (beside the checkout), for benchmarks and
@@ -25,13 +25,7 @@ export function datasetsAvailable(dir: string = DEFAULT_DATASETS_DIR): boolean {
 }
 
 export function readDataset(name: string, dir: string = DEFAULT_DATASETS_DIR): DatasetRow[] {
-  const [header, ...body] = parseCsv(readFileSync(path.join(dir, name, 'labels.csv'), 'utf8'));
-  return body
-    .filter((cells) => cells.length > 1)
-    .map(
-      (cells) =>
-        Object.fromEntries((header ?? []).map((column, i) => [column, cells[i] ?? ''])) as DatasetRow,
-    );
+  return readCsvRecords(path.join(dir, name, 'labels.csv')).rows as DatasetRow[];
 }
 
 export function datasetImagePath(name: string, image: string, dir: string = DEFAULT_DATASETS_DIR): string {

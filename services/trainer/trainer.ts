@@ -28,7 +28,6 @@ export function createTrainer(deps: {
   const labels = createLabelsRepository(database.knex);
   let running: Promise<TrainingJobResult | null> | null = null;
   let recheck = false;
-  const runs: TrainingJobResult[] = [];
 
   async function retrain(): Promise<TrainingJobResult | null> {
     const serving = await ensureServingModel(config, database.knex, log);
@@ -61,7 +60,6 @@ export function createTrainer(deps: {
       command: 'trainer: new labels',
       labelsThrough,
     });
-    runs.push(result);
     return result;
   }
 
@@ -98,7 +96,6 @@ export function createTrainer(deps: {
     async idle(): Promise<void> {
       while (running) await running;
     },
-    runs: () => [...runs],
   };
 }
 

@@ -276,7 +276,10 @@ export const CONFIG_VARIABLES = {
     schema: z
       .string()
       .regex(/^\d*\.?\d+,\d*\.?\d+$/, 'must be margin,scale')
-      .transform((v) => v.split(',').map(Number) as [number, number]),
+      .transform((v) => {
+        const [margin, scale] = v.split(',').map(Number) as [number, number];
+        return { margin, scale };
+      }),
   },
   GROKCAT_TRAINER_PAIRWISE_MARGINS: {
     default: '0.3,1.0',
@@ -285,8 +288,14 @@ export const CONFIG_VARIABLES = {
     schema: z
       .string()
       .regex(/^\d*\.?\d+,\d*\.?\d+$/, 'must be positive,negative')
-      .transform((v) => v.split(',').map(Number) as [number, number])
-      .refine(([p, n]) => p < n, 'the positive margin must be below the negative one'),
+      .transform((v) => {
+        const [positiveMargin, negativeMargin] = v.split(',').map(Number) as [number, number];
+        return { positiveMargin, negativeMargin };
+      })
+      .refine(
+        (m) => m.positiveMargin < m.negativeMargin,
+        'the positive margin must be below the negative one',
+      ),
   },
   GROKCAT_TRAINER_EVAL_PERCENT: {
     default: '20',

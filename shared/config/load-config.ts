@@ -178,14 +178,8 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       batchSize: get<number>('GROKCAT_TRAINER_BATCH_SIZE'),
       learningRate: get<number>('GROKCAT_TRAINER_LEARNING_RATE'),
       weights: Object.freeze(get<Config['trainer']['weights']>('GROKCAT_TRAINER_LOSS_WEIGHTS')),
-      arcface: Object.freeze({
-        margin: get<[number, number]>('GROKCAT_TRAINER_ARCFACE')[0],
-        scale: get<[number, number]>('GROKCAT_TRAINER_ARCFACE')[1],
-      }),
-      pairwise: Object.freeze({
-        positiveMargin: get<[number, number]>('GROKCAT_TRAINER_PAIRWISE_MARGINS')[0],
-        negativeMargin: get<[number, number]>('GROKCAT_TRAINER_PAIRWISE_MARGINS')[1],
-      }),
+      arcface: Object.freeze(get<Config['trainer']['arcface']>('GROKCAT_TRAINER_ARCFACE')),
+      pairwise: Object.freeze(get<Config['trainer']['pairwise']>('GROKCAT_TRAINER_PAIRWISE_MARGINS')),
       evalPercent: get<number>('GROKCAT_TRAINER_EVAL_PERCENT'),
       targetPrecision: get<number>('GROKCAT_TRAINER_TARGET_PRECISION'),
       gateTolerance: get<number>('GROKCAT_TRAINER_GATE_TOLERANCE'),

@@ -1,13 +1,5 @@
 import sharp from 'sharp';
-
-/** A seeded uniform generator in [0, 1) (LCG): the same seed gives the same view on every machine. */
-function seeded(seed: string): () => number {
-  let state = [...seed].reduce((h, ch) => (h * 31 + (ch.codePointAt(0) ?? 0)) % 2 ** 31, 7);
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
+import { seededUniform, seedOf } from '../training/seeded-random.ts';
 
 /**
  * Another photo of the same product, as a second seller would take it: a random crop (70-95 % of
@@ -15,7 +7,7 @@ function seeded(seed: string): () => number {
  * or less saturated, and JPEG recompression. Deterministic in `seed`.
  */
 export async function augmentImage(bytes: Uint8Array, seed: string): Promise<Buffer> {
-  const random = seeded(seed);
+  const random = seededUniform(seedOf(seed));
   const image = sharp(bytes, { failOn: 'error', pages: 1 }).rotate();
   const { width = 1, height = 1 } = await image.metadata();
   const scale = 0.7 + random() * 0.25;

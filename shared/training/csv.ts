@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** RFC 4180 CSV: quoted fields, doubled quotes, newlines inside quotes. */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
@@ -25,4 +27,13 @@ export function parseCsv(text: string): string[][] {
   }
   if (cell || row.length > 0) rows.push([...row, cell]);
   return rows;
+}
+
+/** A CSV file with a header row as records by column name; blank lines are skipped. */
+export function readCsvRecords(file: string): { header: string[]; rows: Record<string, string>[] } {
+  const [header = [], ...body] = parseCsv(readFileSync(file, 'utf8'));
+  const rows = body
+    .filter((cells) => cells.length > 1)
+    .map((cells) => Object.fromEntries(header.map((column, i) => [column, cells[i] ?? ''])));
+  return { header, rows };
 }

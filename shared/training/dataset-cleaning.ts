@@ -1,3 +1,5 @@
+import { seededGaussian } from './seeded-random.ts';
+
 /**
  * Cleaning before each training run: evaluation images that are exact or near duplicates of a
  * training image are dropped (they would measure memory, not generalisation), and labels that the
@@ -17,14 +19,7 @@ const BITS = 16;
 
 /** Random-hyperplane hashes: vectors at a small angle share a bucket in some table with high probability. */
 function lshBuckets(features: Float32Array, rows: number, dims: number, seed: number): Uint32Array {
-  let state = seed;
-  const gaussian = () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    const u = (state + 1) / (2 ** 31 + 1);
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos((2 * Math.PI * (state + 1)) / (2 ** 31 + 1));
-  };
-  const planes = Float32Array.from({ length: TABLES * BITS * dims }, gaussian);
+  const planes = Float32Array.from({ length: TABLES * BITS * dims }, seededGaussian(seed));
   const buckets = new Uint32Array(rows * TABLES);
   for (let r = 0; r < rows; r++) {
     const x = features.subarray(r * dims, (r + 1) * dims);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GrokcatError } from '../errors/error-catalogue.ts';
-import { parseCsv } from './csv.ts';
+import { readCsvRecords } from './csv.ts';
 import { attributeKey, type LabelledDataset, type LabelledImage } from './labelled-dataset.ts';
 
 /** Category columns tried in order when none is named (docs/training.md, "Dataset folders"). */
@@ -55,10 +55,7 @@ export function readDatasetFolder(dir: string, options: FolderOptions = {}): Lab
   const file = path.join(dir, 'labels.csv');
   if (!existsSync(file))
     throw new GrokcatError('USAGE_INVALID', `${dir} has no labels.csv (see docs/training.md)`);
-  const [header = [], ...body] = parseCsv(readFileSync(file, 'utf8'));
-  const rows = body
-    .filter((cells) => cells.length > 1)
-    .map((cells) => Object.fromEntries(header.map((column, i) => [column, cells[i] ?? ''])));
+  const { header, rows } = readCsvRecords(file);
   for (const column of ['image', 'split']) {
     if (!header.includes(column))
       throw new GrokcatError('USAGE_INVALID', `${file} has no "${column}" column`);

@@ -1,7 +1,7 @@
 import type { HeadWeights } from '../model/grok/head-weights.ts';
 import { attributeLabels, type ModelCard } from '../model/grok/model-card.ts';
 import { meanAveragePrecision, recallAtK, retrievalRecallAt1, topKAccuracy } from './evaluation-metrics.ts';
-import { headOutputs, pickRows } from './head-outputs.ts';
+import { embeddingsOf, type HeadOutputs, headOutputs, pickRows } from './head-outputs.ts';
 import { attributeKey, flatAttributes, type LabelledDataset } from './labelled-dataset.ts';
 import type { RowPlan, TrainingRow } from './training-rows.ts';
 
@@ -57,12 +57,19 @@ export function evaluateHeads(args: {
   features: Float32Array;
   dims: number;
   keep: (row: number) => boolean;
-}): { metrics: Record<string, number>; categoryScores: Float32Array; categoryLabels: Int32Array } {
+}): {
+  metrics: Record<string, number>;
+  /** The evaluation rows judged (duplicates of training images left out) and the heads' outputs on them. */
+  rows: number[];
+  outputs: HeadOutputs;
+  categoryScores: Float32Array;
+  categoryLabels: Int32Array;
+} {
   const { plan, dims, dataset } = args;
   const target = datasetVocabulary(dataset);
   const rows = plan.evaluation.filter(args.keep);
-  const out = headOutputs(pickRows(args.features, dims, rows), rows.length, args.heads);
-  const categoryScores = remapColumns(out.category, args.vocabulary.categories, target.categories);
+  const outputs = headOutputs(pickRows(args.features, dims, rows), rows.length, args.heads);
+  const categoryScores = remapColumns(outputs.category, args.vocabulary.categories, target.categories);
   const image = (row: number) => (plan.rows[row] as TrainingRow).image;
   const categoryLabels = Int32Array.from(rows, (row) => {
     const label = image(row).category;
@@ -76,12 +83,12 @@ export function evaluateHeads(args: {
     category_top1: topKAccuracy(categoryScores, target.categories.length, categoryLabels, 1),
     category_top5: topKAccuracy(categoryScores, target.categories.length, categoryLabels, 5),
     attribute_map: meanAveragePrecision(
-      remapColumns(out.attributes, args.vocabulary.attributes, target.attributes),
+      remapColumns(outputs.attributes, args.vocabulary.attributes, target.attributes),
       multiHot('attributes', target.attributes),
       Math.max(1, target.attributes.length),
     ),
     query_recall_at_10: recallAtK(
-      remapColumns(out.queries, args.vocabulary.queries, target.queries),
+      remapColumns(outputs.queries, args.vocabulary.queries, target.queries),
       multiHot('queries', target.queries),
       Math.max(1, target.queries.length),
       10,
@@ -90,8 +97,26 @@ export function evaluateHeads(args: {
   if (plan.retrieval !== 'none') {
     const queries = plan.queries.filter(args.keep);
     const gallery = plan.gallery.filter(args.keep);
-    const embed = (list: number[]) =>
-      headOutputs(pickRows(args.features, dims, list), list.length, args.heads).embedding;
+    // Gallery and photo queries are evaluation rows, already embedded; only augmented views are new.
+    const position = new Map(rows.map((row, i) => [row, i]));
+    const width = args.heads.embedding.outputs;
+    const embed = (list: number[]) => {
+      const out = new Float32Array(list.length * width);
+      const views = list.filter((row) => !position.has(row));
+      const viewEmbeddings = embeddingsOf(
+        pickRows(args.features, dims, views),
+        views.length,
+        args.heads.embedding,
+      );
+      const viewPosition = new Map(views.map((row, i) => [row, i]));
+      list.forEach((row, i) => {
+        const at = position.get(row);
+        const source = at === undefined ? viewEmbeddings : outputs.embedding;
+        const k = at ?? (viewPosition.get(row) as number);
+        out.set(source.subarray(k * width, (k + 1) * width), i * width);
+      });
+      return out;
+    };
     metrics.product_recall_at_1 = retrievalRecallAt1({
       queries: embed(queries),
       queryProducts: queries.map((row) => image(row).product ?? ''),
@@ -101,7 +126,7 @@ export function evaluateHeads(args: {
     });
   }
   for (const [name, value] of Object.entries(metrics)) metrics[name] = Number(value.toFixed(4));
-  return { metrics, categoryScores, categoryLabels };
+  return { metrics, rows, outputs, categoryScores, categoryLabels };
 }
 
 /** The gate: the candidate passes when no metric both have falls more than `tolerance` below the serving one. */

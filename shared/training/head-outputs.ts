@@ -50,12 +50,18 @@ function l2Rows(values: Float32Array, width: number): Float32Array {
   return values;
 }
 
+export const categoryProbabilities = (features: Float32Array, rows: number, category: Dense) =>
+  softmaxRows(affine(features, rows, category), category.outputs);
+
+export const embeddingsOf = (features: Float32Array, rows: number, embedding: Dense) =>
+  l2Rows(affine(features, rows, embedding), embedding.outputs);
+
 /** Embedding (L2-normalised), category (softmax), attributes and queries (sigmoid) of `rows` features. */
 export function headOutputs(features: Float32Array, rows: number, heads: HeadWeights): HeadOutputs {
   return {
     rows,
-    embedding: l2Rows(affine(features, rows, heads.embedding), heads.embedding.outputs),
-    category: softmaxRows(affine(features, rows, heads.category), heads.category.outputs),
+    embedding: embeddingsOf(features, rows, heads.embedding),
+    category: categoryProbabilities(features, rows, heads.category),
     attributes: sigmoid(affine(features, rows, heads.attributes)),
     queries: sigmoid(affine(features, rows, heads.queries)),
   };

@@ -86,7 +86,7 @@ export async function labelsDataset(args: {
   const queryTotals = new Map<string, number>();
   for (const perListing of truth.clicks.values())
     for (const [q, n] of perListing) queryTotals.set(q, (queryTotals.get(q) ?? 0) + n);
-  const newQueries = [...queryTotals].filter(([, n]) => n >= MIN_QUERY_CLICKS).map(([q]) => q);
+  const newQueries = new Set([...queryTotals].filter(([, n]) => n >= MIN_QUERY_CLICKS).map(([q]) => q));
   let skippedImages = 0;
   const photos = new Map<string, number>();
   for (const row of rows) photos.set(row.listing_id, (photos.get(row.listing_id) ?? 0) + 1);
@@ -114,7 +114,7 @@ export async function labelsDataset(args: {
       category: truth.category.get(subject) ?? truth.category.get(row.listing_id) ?? null,
       attributes: [...judged].filter(([, present]) => present).map(([key]) => key),
       queries: [...(truth.clicks.get(row.listing_id) ?? new Map<string, number>()).keys()].filter((q) =>
-        newQueries.includes(q),
+        newQueries.has(q),
       ),
       product,
       iconic: false,

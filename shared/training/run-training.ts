@@ -20,9 +20,9 @@ import {
 } from './evaluate-heads.ts';
 import { expectedCalibrationError } from './evaluation-metrics.ts';
 import { createFeatureExtractor } from './feature-extractor.ts';
-import { headOutputs, pickRows } from './head-outputs.ts';
+import { categoryProbabilities, pickRows } from './head-outputs.ts';
 import type { LabelledDataset } from './labelled-dataset.ts';
-import { type LossWeights, trainHeads } from './train-heads.ts';
+import { type TrainOptions, trainHeads } from './train-heads.ts';
 import { planRows, type TrainingRow } from './training-rows.ts';
 
 /**
@@ -32,19 +32,16 @@ import { planRows, type TrainingRow } from './training-rows.ts';
  */
 export const GEM_P = 3;
 
-export interface TrainingSettings {
+export interface TrainingSettings
+  extends Pick<
+    TrainOptions,
+    'epochs' | 'batchSize' | 'learningRate' | 'weights' | 'arcface' | 'pairwise' | 'seed'
+  > {
   losses: 'all' | 'softmax';
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  weights: LossWeights;
-  arcface: { margin: number; scale: number };
-  pairwise: { positiveMargin: number; negativeMargin: number };
   targetPrecision: number;
   nearDuplicateCosine: number;
   contradictionConfidence: number;
   maxPixels: number;
-  seed: number;
 }
 
 /** The serving model, when its heads sit on the same trunk: warm start, label checks and the gate's baseline. */
@@ -133,11 +130,11 @@ export async function runTraining(args: {
   let trainRows = plan.train;
   let contradicted: number[] = [];
   if (serving) {
-    const probabilities = headOutputs(
+    const probabilities = categoryProbabilities(
       pickRows(features, dims, trainRows),
       trainRows.length,
-      serving.heads,
-    ).category;
+      serving.heads.category,
+    );
     contradicted = contradictedLabels({
       probabilities,
       servingLabels: serving.card.categories.labels,
@@ -272,17 +269,18 @@ export async function runTraining(args: {
       ).toFixed(4),
     ),
   };
-  const thresholdRows = plan.evaluation.filter(keepEval).filter((_, i) => i % 2 === 0);
-  const outputs = headOutputs(pickRows(features, dims, thresholdRows), thresholdRows.length, heads);
-  const evalImages = thresholdRows.map((row) => plan.rows[row] as TrainingRow);
+  const even = evaluation.rows.map((_, i) => i).filter((i) => i % 2 === 0);
   const thresholds = (scores: Float32Array, field: 'attributes' | 'queries', labels: string[]) =>
     labels.map((label, j) =>
       thresholdForPrecision(
-        evalImages.map((_, i) => scores[i * labels.length + j] as number),
-        evalImages.map((row) => (row.image[field].includes(label) ? 1 : 0)),
+        even.map((i) => scores[i * labels.length + j] as number),
+        even.map((i) =>
+          (plan.rows[evaluation.rows[i] as number] as TrainingRow).image[field].includes(label) ? 1 : 0,
+        ),
         settings.targetPrecision,
       ),
     );
+  const { outputs } = evaluation;
   log.info({ metrics, serving: servingMetrics }, 'evaluated the candidate');
   return {
     heads,
@@ -293,7 +291,7 @@ export async function runTraining(args: {
     queryThresholds: thresholds(outputs.queries, 'queries', vocabulary.queries),
     cleaning,
     trainRows: rows.length,
-    evalRows: plan.evaluation.filter(keepEval).length,
+    evalRows: evaluation.rows.length,
     embeddingTrained,
     extractor: {
       id: extractor.id,

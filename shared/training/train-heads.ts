@@ -9,6 +9,7 @@ import {
   softmaxCrossEntropy,
   weightedSum,
 } from './grok-losses.ts';
+import { seededUniform } from './seeded-random.ts';
 
 export interface TrainingSet {
   /** n x F shared features (GeM-pooled, L2-normalised), row-major. */
@@ -55,7 +56,8 @@ export interface TrainOptions {
   log: Logger;
 }
 
-const dense = async (weight: tf.Variable, bias: tf.Variable): Promise<Dense> => {
+/** A trained tfjs layer as plain arrays. */
+export const denseOf = async (weight: tf.Variable, bias: tf.Variable): Promise<Dense> => {
   const [inputs, outputs] = weight.shape as [number, number];
   return {
     inputs,
@@ -106,11 +108,7 @@ export async function trainHeads(set: TrainingSet, options: TrainOptions): Promi
   const optimizer = tf.train.adam(options.learningRate);
 
   const order = Array.from({ length: count }, (_, i) => i);
-  let state = options.seed;
-  const random = () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
+  const random = seededUniform(options.seed);
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
@@ -197,10 +195,10 @@ export async function trainHeads(set: TrainingSet, options: TrainOptions): Promi
   }
   const heads: HeadWeights = {
     gemP: options.gemP,
-    embedding: await dense(embedding.w, embedding.b),
-    category: await dense(category.w, category.b),
-    attributes: await dense(attributes.w, attributes.b),
-    queries: await dense(queries.w, queries.b),
+    embedding: await denseOf(embedding.w, embedding.b),
+    category: await denseOf(category.w, category.b),
+    attributes: await denseOf(attributes.w, attributes.b),
+    queries: await denseOf(queries.w, queries.b),
   };
   tf.dispose([
     category.w,

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { prepareRawPixels } from '../../image/image-decoder.ts';
 import type { Logger } from '../../log/logger.ts';
 import { createFeatureExtractor, type FeatureExtractor } from '../../training/feature-extractor.ts';
-import type { Dense, HeadWeights } from '../grok/head-weights.ts';
+import { seededGaussian } from '../../training/seeded-random.ts';
+import { denseOf } from '../../training/train-heads.ts';
+import type { HeadWeights } from '../grok/head-weights.ts';
 import type { ModelCard } from '../grok/model-card.ts';
 import {
   balancedIndices,
@@ -24,7 +26,7 @@ export interface ReferenceTraining {
   card: ModelCard;
 }
 
-export async function extract(
+async function extract(
   split: FashionMnistSplit,
   indices: number[],
   extractor: FeatureExtractor,
@@ -54,14 +56,7 @@ export async function extract(
 
 /** Columns of a seeded Gaussian matrix, orthonormalised (Gram-Schmidt): distances survive the projection. */
 export function randomOrthogonalProjection(inputs: number, outputs: number, seed: number): Float32Array {
-  let state = seed;
-  const gaussian = () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    const u = (state + 1) / (2 ** 31 + 1);
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    const v = (state + 1) / (2 ** 31 + 1);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  };
+  const gaussian = seededGaussian(seed);
   const columns = Array.from({ length: outputs }, () => Float64Array.from({ length: inputs }, gaussian));
   for (let j = 0; j < outputs; j++) {
     const column = columns[j] as Float64Array;
@@ -78,16 +73,6 @@ export function randomOrthogonalProjection(inputs: number, outputs: number, seed
   for (let i = 0; i < inputs; i++)
     for (let j = 0; j < outputs; j++) weight[i * outputs + j] = (columns[j] as Float64Array)[i] as number;
   return weight;
-}
-
-async function toDense(weight: tf.Variable, bias: tf.Variable): Promise<Dense> {
-  const [inputs, outputs] = weight.shape as [number, number];
-  return {
-    inputs,
-    outputs,
-    weight: (await weight.data()) as Float32Array,
-    bias: (await bias.data()) as Float32Array,
-  };
 }
 
 /**
@@ -179,9 +164,9 @@ export async function trainReferenceHeads(args: {
       weight: randomOrthogonalProjection(channels, EMBEDDING_DIM, 2020),
       bias: new Float32Array(EMBEDDING_DIM),
     },
-    category: await toDense(category.weight, category.bias),
-    attributes: await toDense(attributes.weight, attributes.bias),
-    queries: await toDense(queries.weight, queries.bias),
+    category: await denseOf(category.weight, category.bias),
+    attributes: await denseOf(attributes.weight, attributes.bias),
+    queries: await denseOf(queries.weight, queries.bias),
   };
   const card = fashionMnistCard({
     version: 'reference-fmnist-v1',
