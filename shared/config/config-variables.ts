@@ -325,6 +325,12 @@ export const CONFIG_VARIABLES = {
       'Category labels the serving model contradicts with at least this probability are held out for review.',
     schema: fraction,
   },
+  GROKCAT_TRAINER_WHITENING_SHRINKAGE: {
+    default: '0.1',
+    description:
+      'Shrinkage of the within-product covariance when a new embedding projection is whitened from product labels (chosen on grocery-store dev halves).',
+    schema: positiveNumber,
+  },
   GROKCAT_IMAGE_MAX_PIXELS: {
     default: '40000000',
     description: 'Images with more pixels (width x height x frames) are refused before decoding.',

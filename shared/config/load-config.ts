@@ -53,6 +53,7 @@ export interface Config {
     readonly gateTolerance: number;
     readonly nearDuplicateCosine: number;
     readonly contradictionConfidence: number;
+    readonly whiteningShrinkage: number;
   };
   readonly consumer: {
     readonly maxBatch: number;
@@ -185,6 +186,7 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       gateTolerance: get<number>('GROKCAT_TRAINER_GATE_TOLERANCE'),
       nearDuplicateCosine: get<number>('GROKCAT_TRAINER_NEAR_DUPLICATE_COSINE'),
       contradictionConfidence: get<number>('GROKCAT_TRAINER_CONTRADICTION_CONFIDENCE'),
+      whiteningShrinkage: get<number>('GROKCAT_TRAINER_WHITENING_SHRINKAGE'),
     }),
     consumer: Object.freeze({
       maxBatch: get<number>('GROKCAT_CONSUMER_MAX_BATCH'),

@@ -30,6 +30,8 @@ function lockName(runDir: string): string {
 
 async function tryAbstractSocketLock(runDir: string): Promise<LockResult> {
   const server = net.createServer((socket) => {
+    // A caller that hangs up first (EPIPE, ECONNRESET) must not bring the owner down.
+    socket.on('error', () => socket.destroy());
     // Anyone asking who holds the lock gets the pid and is hung up on.
     socket.end(JSON.stringify({ pid: process.pid }));
   });

@@ -74,9 +74,15 @@ export async function extractFeatures(args: {
   return out;
 }
 
-async function prepareInput(
+/** The model input of one request (an augmented view is made from the image's bytes on the fly). */
+export async function prepareInput(
   request: FeatureRequest,
-  prepare: { size: number; fit: 'contain'; mean: [number, number, number]; std: [number, number, number] },
+  prepare: {
+    size: number;
+    fit: 'contain' | 'cover';
+    mean: [number, number, number];
+    std: [number, number, number];
+  },
   maxPixels: number,
 ): Promise<Float32Array> {
   const { source } = request;

@@ -57,18 +57,52 @@ export function evaluateHeads(args: {
   features: Float32Array;
   dims: number;
   keep: (row: number) => boolean;
-}): {
+}): Scored {
+  const { plan, dims } = args;
+  const rows = plan.evaluation.filter(args.keep);
+  const outputs = headOutputs(pickRows(args.features, dims, rows), rows.length, args.heads);
+  // Gallery and photo queries are evaluation rows, already embedded; only augmented views are new.
+  const views = plan.queries.filter((row) => args.keep(row) && (plan.rows[row] as TrainingRow).view);
+  const viewEmbeddings = embeddingsOf(
+    pickRows(args.features, dims, views),
+    views.length,
+    args.heads.embedding,
+  );
+  return scoreOutputs({
+    vocabulary: args.vocabulary,
+    dataset: args.dataset,
+    plan,
+    keep: args.keep,
+    outputs,
+    extraEmbeddings: { rows: views, embeddings: viewEmbeddings },
+  });
+}
+
+export interface Scored {
   metrics: Record<string, number>;
-  /** The evaluation rows judged (duplicates of training images left out) and the heads' outputs on them. */
+  /** The evaluation rows judged (duplicates of training images left out) and the outputs on them. */
   rows: number[];
   outputs: HeadOutputs;
   categoryScores: Float32Array;
   categoryLabels: Int32Array;
-} {
-  const { plan, dims, dataset } = args;
+}
+
+/**
+ * The gated metrics of outputs (labelled `vocabulary`) on the kept evaluation rows of a plan, in
+ * order; `extraEmbeddings` holds the embeddings of retrieval queries that are not evaluation rows
+ * (augmented views).
+ */
+export function scoreOutputs(args: {
+  vocabulary: Vocabulary;
+  dataset: LabelledDataset;
+  plan: RowPlan;
+  keep: (row: number) => boolean;
+  outputs: HeadOutputs;
+  extraEmbeddings: { rows: number[]; embeddings: Float32Array };
+}): Scored {
+  const { plan, dataset, outputs } = args;
   const target = datasetVocabulary(dataset);
   const rows = plan.evaluation.filter(args.keep);
-  const outputs = headOutputs(pickRows(args.features, dims, rows), rows.length, args.heads);
   const categoryScores = remapColumns(outputs.category, args.vocabulary.categories, target.categories);
   const image = (row: number) => (plan.rows[row] as TrainingRow).image;
   const categoryLabels = Int32Array.from(rows, (row) => {
@@ -97,22 +131,18 @@ export function evaluateHeads(args: {
   if (plan.retrieval !== 'none') {
     const queries = plan.queries.filter(args.keep);
     const gallery = plan.gallery.filter(args.keep);
-    // Gallery and photo queries are evaluation rows, already embedded; only augmented views are new.
-    const position = new Map(rows.map((row, i) => [row, i]));
-    const width = args.heads.embedding.outputs;
+    const width = outputs.embedding.length / Math.max(1, rows.length);
+    const sources = new Map<number, [Float32Array, number]>([
+      ...rows.map((row, i): [number, [Float32Array, number]] => [row, [outputs.embedding, i]]),
+      ...args.extraEmbeddings.rows.map((row, i): [number, [Float32Array, number]] => [
+        row,
+        [args.extraEmbeddings.embeddings, i],
+      ]),
+    ]);
     const embed = (list: number[]) => {
       const out = new Float32Array(list.length * width);
-      const views = list.filter((row) => !position.has(row));
-      const viewEmbeddings = embeddingsOf(
-        pickRows(args.features, dims, views),
-        views.length,
-        args.heads.embedding,
-      );
-      const viewPosition = new Map(views.map((row, i) => [row, i]));
       list.forEach((row, i) => {
-        const at = position.get(row);
-        const source = at === undefined ? viewEmbeddings : outputs.embedding;
-        const k = at ?? (viewPosition.get(row) as number);
+        const [source, k] = sources.get(row) as [Float32Array, number];
         out.set(source.subarray(k * width, (k + 1) * width), i * width);
       });
       return out;
@@ -122,7 +152,7 @@ export function evaluateHeads(args: {
       queryProducts: queries.map((row) => image(row).product ?? ''),
       gallery: embed(gallery),
       galleryProducts: gallery.map((row) => image(row).product ?? ''),
-      dims: args.heads.embedding.outputs,
+      dims: width,
     });
   }
   for (const [name, value] of Object.entries(metrics)) metrics[name] = Number(value.toFixed(4));

@@ -39,6 +39,17 @@ test('recall@k is the share of positives in the top k', () => {
   assert.equal(recallAtK(scores, targets, 4, 4), 1);
 });
 
+test('recall@k shares tied places: equal scores get chance, not the label order', () => {
+  // 20 labels all scored alike, one positive (the first): 10 places of 20 -> 0.5, not 1.
+  const flat = new Float32Array(20);
+  const first = Float32Array.from({ length: 20 }, (_, i) => (i === 0 ? 1 : 0));
+  assert.equal(recallAtK(flat, first, 20, 10), 0.5);
+  // One clear winner, then three tied for the last two places; the positive is among the tied.
+  const scores = Float32Array.from([0.9, 0.5, 0.5, 0.5, 0.1]);
+  const targets = Float32Array.from([0, 0, 0, 1, 0]);
+  assert.ok(Math.abs(recallAtK(scores, targets, 5, 3) - 2 / 3) < 1e-9);
+});
+
 test('retrieval recall@1 finds the most similar gallery item', () => {
   const gallery = Float32Array.from([1, 0, 0, 1]);
   const queries = Float32Array.from([0.9, 0.1, 0.2, 0.8, 0.6, 0.4]);

@@ -64,7 +64,12 @@ export function meanAveragePrecision(scores: Float32Array, targets: Float32Array
   return counted === 0 ? 0 : sum / counted;
 }
 
-/** Mean over rows with positives of the share of their positives found in the k highest scores. */
+/**
+ * Mean over rows with positives of the share of their positives found in the k highest scores.
+ * Scores tied at the k-th place share the remaining places: a positive among them counts by its
+ * chance of being drawn (the expectation under random tie-breaking), so heads that score every
+ * label alike get chance, not whatever the label order gives.
+ */
 export function recallAtK(scores: Float32Array, targets: Float32Array, labels: number, k: number): number {
   const rows = scores.length / labels;
   let sum = 0;
@@ -73,7 +78,24 @@ export function recallAtK(scores: Float32Array, targets: Float32Array, labels: n
     const truth = rowOf(targets, labels, r);
     const positives = truth.reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
     if (positives === 0) continue;
-    const found = topIndices(rowOf(scores, labels, r), k).filter((i) => (truth[i] as number) > 0).length;
+    const row = rowOf(scores, labels, r);
+    const top = topIndices(row, k);
+    const cut = row[top[top.length - 1] as number] as number;
+    let above = 0;
+    let positivesAbove = 0;
+    let tied = 0;
+    let positivesTied = 0;
+    row.forEach((score, i) => {
+      const positive = (truth[i] as number) > 0 ? 1 : 0;
+      if (score > cut) {
+        above += 1;
+        positivesAbove += positive;
+      } else if (score === cut) {
+        tied += 1;
+        positivesTied += positive;
+      }
+    });
+    const found = positivesAbove + (positivesTied * Math.max(0, top.length - above)) / Math.max(1, tied);
     sum += found / positives;
     judged += 1;
   }

@@ -22,6 +22,7 @@ import { expectedCalibrationError } from './evaluation-metrics.ts';
 import { createFeatureExtractor } from './feature-extractor.ts';
 import { categoryProbabilities, pickRows } from './head-outputs.ts';
 import type { LabelledDataset } from './labelled-dataset.ts';
+import { learnedWhitening } from './learned-whitening.ts';
 import { type TrainOptions, trainHeads } from './train-heads.ts';
 import { planRows, type TrainingRow } from './training-rows.ts';
 
@@ -41,6 +42,8 @@ export interface TrainingSettings
   targetPrecision: number;
   nearDuplicateCosine: number;
   contradictionConfidence: number;
+  /** Shrinkage of the within-product covariance of the learned whitening (see learned-whitening.ts). */
+  whiteningShrinkage: number;
   maxPixels: number;
 }
 
@@ -63,6 +66,11 @@ export interface TrainingRun {
   evalRows: number;
   /** The embedding projection was trained (a new embedding space) rather than carried over. */
   embeddingTrained: boolean;
+  /**
+   * Where the trained projection started: the learned whitening of the product identities, and its
+   * retrieval recall@1 before the ArcFace and pairwise losses fine-tuned it (the losses' share).
+   */
+  embeddingStart: { init: 'carried-over' | 'learned-whitening'; productRecallAt1: number | null };
   extractor: { id: string; inputSize: number; macs: number; trunk: TrunkName; cut: string };
 }
 
@@ -168,15 +176,29 @@ export async function runTraining(args: {
       ? settings.weights
       : { category: 1, attributes: 0, queries: 0, arcface: 0, pairwise: 0 };
   const servingVocabulary = serving ? cardVocabulary(serving.card) : null;
-  const embedding: Dense = serving?.heads.embedding ?? {
+  const carried: Dense = serving?.heads.embedding ?? {
     inputs: dims,
     outputs: EMBEDDING_DIM,
     weight: randomOrthogonalProjection(dims, EMBEDDING_DIM, 2020),
     bias: new Float32Array(EMBEDDING_DIM),
   };
+  const trainFeatures = pickRows(features, dims, trainRows);
+  const productOfRow = Int32Array.from(rows, (row) => productIndex.get(row.image.product ?? '') ?? -1);
+  // A new projection starts from the closed-form estimate of the product labels, then the losses tune it.
+  const embedding: Dense =
+    products.length > 0
+      ? learnedWhitening({
+          features: trainFeatures,
+          dims,
+          products: productOfRow,
+          outputs: carried.outputs,
+          shrinkage: settings.whiteningShrinkage,
+          seed: settings.seed,
+        })
+      : carried;
   const heads = await trainHeads(
     {
-      features: pickRows(features, dims, trainRows),
+      features: trainFeatures,
       count: rows.length,
       dims,
       categories: Int32Array.from(rows, (row) =>
@@ -187,7 +209,7 @@ export async function runTraining(args: {
       attributeCount: vocabulary.attributes.length,
       queries: multiHot(rows, 'queries', vocabulary.queries),
       queryCount: vocabulary.queries.length,
-      products: Int32Array.from(rows, (row) => productIndex.get(row.image.product ?? '') ?? -1),
+      products: productOfRow,
       productCount: products.length,
     },
     {
@@ -225,6 +247,21 @@ export async function runTraining(args: {
   const embeddingTrained = products.length > 0;
 
   const evaluation = evaluateHeads({ heads, vocabulary, dataset, plan, features, dims, keep: keepEval });
+  const embeddingStart: TrainingRun['embeddingStart'] = embeddingTrained
+    ? {
+        init: 'learned-whitening',
+        productRecallAt1:
+          evaluateHeads({
+            heads: { ...heads, embedding },
+            vocabulary,
+            dataset,
+            plan,
+            features,
+            dims,
+            keep: keepEval,
+          }).metrics.product_recall_at_1 ?? null,
+      }
+    : { init: 'carried-over', productRecallAt1: null };
   const servingMetrics =
     serving && servingVocabulary
       ? evaluateHeads({
@@ -293,6 +330,7 @@ export async function runTraining(args: {
     trainRows: rows.length,
     evalRows: evaluation.rows.length,
     embeddingTrained,
+    embeddingStart,
     extractor: {
       id: extractor.id,
       inputSize: extractor.inputSize,

@@ -25,6 +25,7 @@ export function trainingSettings(
     targetPrecision: t.targetPrecision,
     nearDuplicateCosine: t.nearDuplicateCosine,
     contradictionConfidence: t.contradictionConfidence,
+    whiteningShrinkage: t.whiteningShrinkage,
     maxPixels: config.model.maxPixels,
     seed: 7,
     ...overrides,

@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createEventPublisher } from '../../../shared/bus/event-publisher.ts';
 import { openBus, openCodec } from '../../../shared/bus/open-bus.ts';
 import { openDatabase } from '../../../shared/db/open-database.ts';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
-import { readDatasetFolder } from '../../../shared/training/dataset-folder.ts';
-import { fashionMnistDataset, type LabelledDataset } from '../../../shared/training/labelled-dataset.ts';
+import { type DatasetChoice, loadLabelledDataset } from '../../../shared/training/load-dataset.ts';
 import { runTrainingJob, trainingSettings } from '../../../shared/training/training-job.ts';
 import { ensureTopics } from '../../system/system.ts';
 import { runCommand } from '../command-runtime.ts';
@@ -13,37 +11,12 @@ import { createProgressBar } from '../progress-bar.ts';
 
 const count = (value: string) => Number.parseInt(value, 10);
 
-interface TrainOptions {
-  dataset: string;
-  perClass?: number;
-  evalLimit?: number;
+interface TrainOptions extends DatasetChoice {
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
   losses: string;
-  categoryColumn?: string;
-  attributeColumns?: string;
   publish: boolean;
-}
-
-function loadDataset(options: TrainOptions): LabelledDataset {
-  if (options.dataset === 'fashion-mnist') {
-    return fashionMnistDataset({
-      ...(options.perClass ? { perClass: options.perClass } : {}),
-      ...(options.evalLimit ? { evalLimit: options.evalLimit } : {}),
-    });
-  }
-  if (!existsSync(options.dataset))
-    throw new GrokcatError(
-      'USAGE_INVALID',
-      `--dataset ${options.dataset}: neither fashion-mnist nor a folder`,
-    );
-  return readDatasetFolder(options.dataset, {
-    ...(options.categoryColumn ? { categoryColumn: options.categoryColumn } : {}),
-    ...(options.attributeColumns
-      ? { attributeColumns: options.attributeColumns.split(',').map((c) => c.trim()) }
-      : {}),
-  });
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -75,7 +48,7 @@ export function registerTrainCommand(program: Command): void {
       runCommand(async ({ config, log, print }, options: TrainOptions) => {
         if (!['all', 'softmax'].includes(options.losses))
           throw new GrokcatError('USAGE_INVALID', `--losses ${options.losses}: all or softmax`);
-        const dataset = loadDataset(options);
+        const dataset = loadLabelledDataset(options);
         const database = await openDatabase(config, { log });
         const bus = openBus(config, { database, log });
         const bars = new Map<string, ReturnType<typeof createProgressBar>>();
@@ -118,6 +91,11 @@ export function registerTrainCommand(program: Command): void {
               eval_rows: run.evalRows,
               metrics: run.metrics,
               serving_metrics: run.servingMetrics,
+              embedding: {
+                trained: run.embeddingTrained,
+                init: run.embeddingStart.init,
+                product_recall_at_1_before_losses: run.embeddingStart.productRecallAt1,
+              },
               cleaning: run.cleaning,
               gate: decision,
               training_run: result.runId,
@@ -125,6 +103,9 @@ export function registerTrainCommand(program: Command): void {
             `${candidate.version}: trained on ${run.trainRows} rows of ${dataset.name} (${settings.losses} losses), evaluated on ${run.evalRows}\n` +
               `  metrics ${JSON.stringify(run.metrics)}\n` +
               `  serving ${decision.serving_version ?? 'none'} ${JSON.stringify(decision.serving_metrics)}\n` +
+              (run.embeddingTrained
+                ? `  embedding: learned whitening of the product labels (recall@1 ${run.embeddingStart.productRecallAt1}), then fine-tuned by ArcFace and the pairwise loss\n`
+                : '') +
               `  cleaning: ${run.cleaning.exact_duplicates} exact and ${run.cleaning.near_duplicates} near duplicates dropped from evaluation, ${run.cleaning.contradicted_labels} contradicted labels held out\n` +
               (decision.published
                 ? `  published: ${candidate.version} now serves`

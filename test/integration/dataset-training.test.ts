@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { augmentImage, encodePng } from '../../shared/image/image-augment.ts';
+import {
+  FASHION_MNIST_CLASSES,
+  FASHION_MNIST_DIR,
+  readFashionMnist,
+} from '../../shared/model/reference/fashion-mnist.ts';
+import { runCli } from '../support/cli-process.ts';
+import { cleanEnv, tempHome } from '../support/temp-home.ts';
+
+const PRODUCTS = 16;
+const PHOTOS = 4;
+const COLOURS = ['black', 'white', 'navy', 'olive'];
+
+/**
+ * A dataset folder in the documented format: 16 products (Fashion-MNIST images), each with an
+ * iconic image and 4 photos (seeded crops, turns, light, recompression), split by product.
+ */
+async function writeDatasetFolder(dir: string): Promise<{ testPhotos: number; testProducts: number }> {
+  mkdirSync(path.join(dir, 'images'), { recursive: true });
+  const source = readFashionMnist('train');
+  const lines = ['image,split,product_id,title,category,base_colour,image_type'];
+  let testPhotos = 0;
+  for (let p = 0; p < PRODUCTS; p++) {
+    const pixels = source.images.subarray(p * 784, (p + 1) * 784).map((v) => 255 - v);
+    const iconic = await encodePng(pixels, 28, 28, 1);
+    const split = p % 4 === 3 ? 'test' : 'dev';
+    const category = FASHION_MNIST_CLASSES[source.labels[p] as number] as string;
+    const colour = COLOURS[Math.floor(p / 2) % COLOURS.length] as string;
+    const title = `${colour} ${category.toLowerCase()} item ${p}`;
+    writeFileSync(path.join(dir, 'images', `p${p}-iconic.png`), iconic);
+    lines.push(`images/p${p}-iconic.png,${split},P${p},${title},${category},${colour},iconic`);
+    for (let k = 0; k < PHOTOS; k++) {
+      writeFileSync(path.join(dir, 'images', `p${p}-${k}.jpg`), await augmentImage(iconic, `P${p}:${k}`));
+      lines.push(`images/p${p}-${k}.jpg,${split},P${p},${title},${category},${colour},natural`);
+      if (split === 'test') testPhotos += 1;
+    }
+  }
+  lines.push('images/p0-0.jpg,holdout,P0,left out,Shirt,black,natural');
+  writeFileSync(path.join(dir, 'labels.csv'), `${lines.join('\n')}\n`);
+  return { testPhotos, testProducts: PRODUCTS / 4 };
+}
+
+test('grokcat train --dataset DIR and grokcat eval --dataset DIR: the documented folder format end to end', async (t) => {
+  if (!existsSync(FASHION_MNIST_DIR)) {
+    t.skip(`Fashion-MNIST is not at ${FASHION_MNIST_DIR}: install the Debian package dataset-fashion-mnist`);
+    return;
+  }
+  const { home, cleanup } = tempHome();
+  try {
+    const dir = path.join(home, 'my-catalogue');
+    const { testPhotos, testProducts } = await writeDatasetFolder(dir);
+    const env = cleanEnv({
+      GROKCAT_HOME: home,
+      GROKCAT_TRAINER_EPOCHS: '5',
+      GROKCAT_TRAINER_BATCH_SIZE: '32',
+    });
+
+    const trained = await runCli(['train', '--dataset', dir, '--no-publish', '--json'], env);
+    assert.equal(trained.code, 0, trained.stderr);
+    const run = trained.json as {
+      version: string;
+      dataset: string;
+      train_rows: number;
+      eval_rows: number;
+      metrics: Record<string, number>;
+      embedding: { trained: boolean; init: string; product_recall_at_1_before_losses: number };
+    };
+    assert.equal(run.dataset, 'my-catalogue');
+    // 12 dev products x 5 images; every product has several photos, so no augmented extra views.
+    assert.equal(run.train_rows, 12 * (PHOTOS + 1));
+    assert.equal(run.eval_rows, testProducts * (PHOTOS + 1));
+    assert.equal(run.embedding.trained, true);
+    assert.equal(run.embedding.init, 'learned-whitening');
+    for (const metric of [
+      'category_top1',
+      'category_top5',
+      'attribute_map',
+      'query_recall_at_10',
+      'product_recall_at_1',
+    ])
+      assert.equal(typeof run.metrics[metric], 'number', metric);
+
+    // The exported candidate, run by the serving runtime on the images, scores what training measured.
+    const evaluated = await runCli(['eval', '--dataset', dir, '--model', run.version, '--json'], env);
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    const result = evaluated.json as {
+      model_version: string;
+      images: number;
+      retrieval: { protocol: string; queries: number; gallery: number };
+      metrics: Record<string, number>;
+    };
+    assert.equal(result.model_version, run.version);
+    assert.equal(result.images, testProducts * (PHOTOS + 1));
+    assert.deepEqual(result.retrieval, { protocol: 'photos', queries: testPhotos, gallery: testProducts });
+    // Chance is 1 in 4 products; the projection whitened from the 12 training products finds most.
+    assert.ok((run.metrics.product_recall_at_1 as number) >= 0.5, JSON.stringify(run.metrics));
+    assert.ok((run.metrics.attribute_map as number) > 0, JSON.stringify(run.metrics));
+    for (const metric of ['category_top1', 'product_recall_at_1', 'attribute_map']) {
+      const gap = Math.abs((result.metrics[metric] as number) - (run.metrics[metric] as number));
+      assert.ok(gap <= 0.06, `${metric}: eval ${result.metrics[metric]} vs training ${run.metrics[metric]}`);
+    }
+
+    const missing = await runCli(['eval', '--dataset', path.join(home, 'nowhere'), '--json'], env);
+    assert.equal(missing.code, 1, missing.stderr);
+    assert.match(missing.stderr, /neither fashion-mnist nor a folder/);
+  } finally {
+    cleanup();
+  }
+});
