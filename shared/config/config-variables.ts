@@ -331,6 +331,50 @@ export const CONFIG_VARIABLES = {
       'Shrinkage of the within-product covariance when a new embedding projection is whitened from product labels (chosen on grocery-store dev halves).',
     schema: positiveNumber,
   },
+  GROKCAT_IMAGE_FILE_ROOT: {
+    description:
+      '`file:` image references must resolve (symlinks followed) inside this folder. Unset: `GROKCAT_HOME/images`.',
+    schema: z.string().min(1),
+  },
+  GROKCAT_IMAGE_MAX_BYTES: {
+    default: '20971520',
+    description: 'Largest image fetched by URL or read from a file, in bytes (inline images: 256 KiB).',
+    schema: positiveInt(1_073_741_824),
+  },
+  GROKCAT_IMAGE_FETCH_TIMEOUT_MS: {
+    default: '10000',
+    description: 'Longest an image fetch may take, redirects and body included.',
+    schema: positiveInt(600_000),
+  },
+  GROKCAT_IMAGE_MAX_REDIRECTS: {
+    default: '3',
+    description: 'Most redirects followed for one image URL.',
+    schema: z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(0).max(10)),
+  },
+  GROKCAT_IMAGE_ALLOW_HOSTS: {
+    default: '',
+    description:
+      'Comma-separated hostnames and CIDR ranges image URLs may reach although private, loopback or link-local (an internal CDN). Empty: none.',
+    schema: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().refine((v) => /^[a-z0-9.-]+$/i.test(v) || /^[0-9a-f:.]+(\/\d{1,3})?$/i.test(v), {
+            message: 'must be hostnames or CIDR ranges',
+          }),
+        ),
+      ),
+  },
   GROKCAT_IMAGE_MAX_PIXELS: {
     default: '40000000',
     description: 'Images with more pixels (width x height x frames) are refused before decoding.',

@@ -34,6 +34,14 @@ export interface Config {
     readonly maxWaitMs: number;
     readonly maxPixels: number;
   };
+  readonly image: {
+    /** `file:` image references must resolve inside this folder. */
+    readonly fileRoot: string;
+    readonly maxBytes: number;
+    readonly fetchTimeoutMs: number;
+    readonly maxRedirects: number;
+    readonly allowHosts: readonly string[];
+  };
   readonly trainer: {
     readonly minNewLabels: number;
     readonly epochs: number;
@@ -172,6 +180,17 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       maxBatch: get<number>('GROKCAT_MODEL_MAX_BATCH'),
       maxWaitMs: get<number>('GROKCAT_MODEL_MAX_WAIT_MS'),
       maxPixels: get<number>('GROKCAT_IMAGE_MAX_PIXELS'),
+    }),
+    image: Object.freeze({
+      fileRoot: path.resolve(
+        cwd,
+        get<string | undefined>('GROKCAT_IMAGE_FILE_ROOT') ??
+          path.join(get<string>('GROKCAT_HOME'), 'images'),
+      ),
+      maxBytes: get<number>('GROKCAT_IMAGE_MAX_BYTES'),
+      fetchTimeoutMs: get<number>('GROKCAT_IMAGE_FETCH_TIMEOUT_MS'),
+      maxRedirects: get<number>('GROKCAT_IMAGE_MAX_REDIRECTS'),
+      allowHosts: Object.freeze(get<string[]>('GROKCAT_IMAGE_ALLOW_HOSTS')),
     }),
     trainer: Object.freeze({
       minNewLabels: get<number>('GROKCAT_TRAINER_MIN_NEW_LABELS'),

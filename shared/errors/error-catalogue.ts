@@ -35,6 +35,11 @@ export const ERROR_CATALOGUE = {
   BUS_UNAVAILABLE: { retriable: true, status: 503, summary: 'the event bus cannot be reached' },
   BUS_CONSUMER_STOPPED: { retriable: false, status: 503, summary: 'the consumer was stopped' },
   IMAGE_REFUSED: { retriable: false, status: 422, summary: 'an image was refused' },
+  IMAGE_UNAVAILABLE: {
+    retriable: true,
+    status: 502,
+    summary: 'an image could not be fetched now (timeout, server error); a retry may succeed',
+  },
   MODEL_INVALID: { retriable: false, status: 500, summary: 'a model file or model card is not valid' },
   MODEL_NOT_FOUND: { retriable: false, status: 404, summary: 'no such model version' },
   MODEL_CONVERSION_FAILED: {

@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto';
+import dns from 'node:dns';
+import { realpathSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GrokcatError } from '../errors/error-catalogue.ts';
+import { type AddressPolicy, createAddressPolicy } from './address-policy.ts';
+
+/** An image reference as events carry it (schemas/listings.created: ImageRef). */
+export interface ImageRef {
+  uri: string;
+  inline_bytes?: Uint8Array | null;
+  content_type?: string | null;
+}
+
+export interface FetchPolicy {
+  /** `file:` references must resolve (symlinks followed) inside this folder. */
+  fileRoot: string;
+  maxBytes: number;
+  /** For inline references (the event schema allows 256 KiB). */
+  maxInlineBytes: number;
+  timeoutMs: number;
+  maxRedirects: number;
+  /** Hostnames and CIDR ranges that may be reached although private (GROKCAT_IMAGE_ALLOW_HOSTS). */
+  allowHosts: string[];
+}
+
+export interface ImageFetcher {
+  /** The image's bytes, or a GrokcatError: IMAGE_REFUSED (never retry) or IMAGE_UNAVAILABLE (retry). */
+  fetch(ref: ImageRef): Promise<Uint8Array>;
+}
+
+const refused = (uri: string, reason: string, details: Record<string, unknown> = {}) =>
+  new GrokcatError('IMAGE_REFUSED', `${shortUri(uri)}: ${reason}`, {
+    details: { uri: shortUri(uri), ...details },
+  });
+const unavailable = (uri: string, reason: string, cause?: unknown) =>
+  new GrokcatError('IMAGE_UNAVAILABLE', `${shortUri(uri)}: ${reason}`, {
+    details: { uri: shortUri(uri) },
+    ...(cause ? { cause } : {}),
+  });
+const shortUri = (uri: string) => (uri.length > 200 ? `${uri.slice(0, 200)}...` : uri);
+
+/**
+ * Fetches images by reference: inline bytes (checked against the sha256 in the URI), `file:` paths
+ * under an allowed root, and http(s) with a size limit, a time limit over the whole exchange, a
+ * redirect limit, and the address policy applied to every address actually connected to (the
+ * check runs in the socket's DNS lookup, so a name cannot resolve to a public address when checked
+ * and a private one when connected: DNS rebinding), on every redirect hop.
+ */
+export function createImageFetcher(policy: FetchPolicy): ImageFetcher {
+  const addresses = createAddressPolicy(policy.allowHosts);
+  const root = realpathSync(policy.fileRoot);
+  return {
+    async fetch(ref) {
+      const { uri } = ref;
+      if (uri.startsWith('inline:')) return inline(ref, policy.maxInlineBytes);
+      let url: URL;
+      try {
+        url = new URL(uri);
+      } catch {
+        throw refused(uri, 'not a URL');
+      }
+      if (url.protocol === 'file:') return fromFile(uri, url, root, policy.maxBytes);
+      if (url.protocol === 'http:' || url.protocol === 'https:')
+        return fromHttp(uri, url, policy, addresses, AbortSignal.timeout(policy.timeoutMs));
+      return Promise.reject(
+        refused(uri, `scheme ${url.protocol} is not allowed (https, http, file, inline)`),
+      );
+    },
+  };
+}
+
+function inline(ref: ImageRef, maxBytes: number): Uint8Array {
+  const bytes = ref.inline_bytes;
+  const declared = /^inline:sha256:([0-9a-f]{64})$/.exec(ref.uri)?.[1];
+  if (!declared) throw refused(ref.uri, 'an inline reference is inline:sha256:<64 hex digits>');
+  if (!bytes || bytes.length === 0) throw refused(ref.uri, 'inline reference without bytes');
+  if (bytes.length > maxBytes)
+    throw refused(ref.uri, `inline image of ${bytes.length} bytes exceeds ${maxBytes}`);
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== declared) throw refused(ref.uri, `inline bytes hash to ${actual}, not the declared sha256`);
+  return bytes;
+}
+
+async function fromFile(uri: string, url: URL, root: string, maxBytes: number): Promise<Uint8Array> {
+  let file: string;
+  try {
+    file = realpathSync(fileURLToPath(url));
+  } catch {
+    throw refused(uri, 'no such file');
+  }
+  if (file !== root && !file.startsWith(root + path.sep))
+    throw refused(uri, `file outside the allowed root ${root} (GROKCAT_IMAGE_FILE_ROOT)`);
+  const stat = statSync(file);
+  if (!stat.isFile()) throw refused(uri, 'not a regular file');
+  if (stat.size > maxBytes) throw refused(uri, `file of ${stat.size} bytes exceeds ${maxBytes}`);
+  return new Uint8Array(await readFile(file));
+}
+
+async function fromHttp(
+  uri: string,
+  start: URL,
+  policy: FetchPolicy,
+  addresses: AddressPolicy,
+  signal: AbortSignal,
+): Promise<Uint8Array> {
+  let url = start;
+  for (let hop = 0; ; hop++) {
+    const literal = url.hostname.replace(/^\[|\]$/g, '');
+    if (net.isIP(literal)) {
+      const reason = addresses.refuse(literal, literal);
+      if (reason) throw refused(uri, reason);
+    }
+    const response = await request(uri, url, policy, addresses, signal);
+    if (response.redirect) {
+      if (hop >= policy.maxRedirects) throw refused(uri, `more than ${policy.maxRedirects} redirects`);
+      const next = new URL(response.redirect, url);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:')
+        throw refused(uri, `redirect to scheme ${next.protocol}`);
+      url = next;
+      continue;
+    }
+    return response.body as Uint8Array;
+  }
+}
+
+function request(
+  uri: string,
+  url: URL,
+  policy: FetchPolicy,
+  addresses: AddressPolicy,
+  signal: AbortSignal,
+): Promise<{ redirect?: string; body?: Uint8Array }> {
+  const lookup: net.LookupFunction = (hostname, options, callback) => {
+    dns.lookup(hostname, { ...options, all: true }, (error, found) => {
+      if (error) return callback(error, '', 4);
+      const list = found as dns.LookupAddress[];
+      for (const entry of list) {
+        const reason = addresses.refuse(hostname, entry.address);
+        if (reason) return callback(refused(uri, reason) as unknown as NodeJS.ErrnoException, '', 4);
+      }
+      if (options.all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
+      const first = list[0] as dns.LookupAddress;
+      return callback(null, first.address, first.family);
+    });
+  };
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const fail = (error: unknown) => {
+      if (error instanceof GrokcatError) return reject(error);
+      if (signal.aborted)
+        return reject(unavailable(uri, `no complete answer within ${policy.timeoutMs} ms`, error));
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTFOUND') return reject(refused(uri, `host ${url.hostname} does not exist`));
+      reject(unavailable(uri, `fetch failed: ${code ?? (error as Error).message}`, error));
+    };
+    // A fresh connection per request (agent: false): a pooled socket would skip the lookup, and so
+    // the address check, for a host a differently configured fetcher had connected to.
+    const req = client.get(url, { agent: false, lookup, signal, headers: { accept: 'image/*' } }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location) {
+        res.resume();
+        return resolve({ redirect: res.headers.location });
+      }
+      if (status !== 200) {
+        res.resume();
+        return status === 429 || status >= 500
+          ? reject(unavailable(uri, `HTTP ${status}`))
+          : reject(refused(uri, `HTTP ${status}`, { status }));
+      }
+      const declared = Number(res.headers['content-length'] ?? 0);
+      if (declared > policy.maxBytes) {
+        res.destroy();
+        return reject(refused(uri, `declared ${declared} bytes, more than ${policy.maxBytes}`));
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > policy.maxBytes) {
+          res.destroy();
+          reject(refused(uri, `more than ${policy.maxBytes} bytes`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('end', () => resolve({ body: new Uint8Array(Buffer.concat(chunks)) }));
+      res.on('error', fail);
+    });
+    req.on('error', fail);
+  });
+}
