@@ -331,6 +331,12 @@ export const CONFIG_VARIABLES = {
       'Shrinkage of the within-product covariance when a new embedding projection is whitened from product labels (chosen on grocery-store dev halves).',
     schema: positiveNumber,
   },
+  GROKCAT_TRAINER_BACKEND: {
+    default: 'wasm',
+    description:
+      'tfjs backend the trainer runs on: `wasm` (about 5x faster here, docs/training.md) or `cpu` (plain JavaScript).',
+    schema: z.enum(['wasm', 'cpu']),
+  },
   GROKCAT_IMAGE_FILE_ROOT: {
     description:
       '`file:` image references must resolve (symlinks followed) inside this folder. Unset: `GROKCAT_HOME/images`.',

@@ -62,6 +62,7 @@ export interface Config {
     readonly nearDuplicateCosine: number;
     readonly contradictionConfidence: number;
     readonly whiteningShrinkage: number;
+    readonly backend: 'wasm' | 'cpu';
   };
   readonly consumer: {
     readonly maxBatch: number;
@@ -206,6 +207,7 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       nearDuplicateCosine: get<number>('GROKCAT_TRAINER_NEAR_DUPLICATE_COSINE'),
       contradictionConfidence: get<number>('GROKCAT_TRAINER_CONTRADICTION_CONFIDENCE'),
       whiteningShrinkage: get<number>('GROKCAT_TRAINER_WHITENING_SHRINKAGE'),
+      backend: get<'wasm' | 'cpu'>('GROKCAT_TRAINER_BACKEND'),
     }),
     consumer: Object.freeze({
       maxBatch: get<number>('GROKCAT_CONSUMER_MAX_BATCH'),

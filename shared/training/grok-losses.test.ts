@@ -202,3 +202,45 @@ test('losses combine as a weighted sum', () => {
     7,
   );
 });
+
+test('every loss and its gradient agree on the wasm backend (the trainer default) and the cpu backend', async () => {
+  await import('@tensorflow/tfjs-backend-wasm');
+  const logits = [
+    [2, -1, 0.5, 0.1],
+    [0.3, 0.2, -0.4, 1.5],
+    [-1, 0.7, 0.2, 0.9],
+  ];
+  const evaluate = () =>
+    tf.tidy(() => {
+      const x = tf.tensor2d(logits);
+      const targets = tf.tensor2d([
+        [1, 0, 1, 0],
+        [0, 0, 0, 1],
+        [0, 1, 0, 0],
+      ]);
+      const centres = tf.tensor2d([
+        [1, 0, 0, 0],
+        [0, 1, 0, 0],
+        [0, 0, 1, 1],
+        [1, 1, 0, 0],
+      ]);
+      const pairs = minePairs(x, [0, 0, 1]);
+      const all = (t: tf.Tensor2D) =>
+        weightedSum([
+          { loss: softmaxCrossEntropy(t, tf.tensor1d([0, 3, 1], 'int32')), weight: 1 },
+          { loss: multiLabelSoftmax(t, targets), weight: 0.5 },
+          { loss: multiLabelArcFace(t, centres, targets, { margin: 0.5, scale: 30 }), weight: 1 },
+          { loss: pairwiseDoubleMargin(t, pairs, { positiveMargin: 0.3, negativeMargin: 1 }), weight: 1 },
+        ]);
+      const gradient = tf.grad((t: tf.Tensor) => all(t as tf.Tensor2D))(x);
+      return [value(all(x)), ...gradient.dataSync()];
+    });
+  await tf.setBackend('wasm');
+  const wasm = evaluate();
+  await tf.setBackend('cpu');
+  const cpu = evaluate();
+  assert.equal(wasm.length, cpu.length);
+  wasm.forEach((v, i) => {
+    close(v, cpu[i] as number, 1e-3);
+  });
+});

@@ -36,7 +36,7 @@ export const GEM_P = 3;
 export interface TrainingSettings
   extends Pick<
     TrainOptions,
-    'epochs' | 'batchSize' | 'learningRate' | 'weights' | 'arcface' | 'pairwise' | 'seed'
+    'epochs' | 'batchSize' | 'learningRate' | 'weights' | 'arcface' | 'pairwise' | 'seed' | 'backend'
   > {
   losses: 'all' | 'softmax';
   targetPrecision: number;
@@ -223,6 +223,7 @@ export async function runTraining(args: {
       arcface: settings.arcface,
       pairwise: settings.pairwise,
       seed: settings.seed,
+      ...(settings.backend ? { backend: settings.backend } : {}),
       ...(serving && servingVocabulary
         ? {
             initial: {

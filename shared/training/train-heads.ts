@@ -10,6 +10,7 @@ import {
   weightedSum,
 } from './grok-losses.ts';
 import { seededUniform } from './seeded-random.ts';
+import { selectTrainingBackend, type TrainingBackend } from './tfjs-backend.ts';
 
 export interface TrainingSet {
   /** n x F shared features (GeM-pooled, L2-normalised), row-major. */
@@ -49,6 +50,8 @@ export interface TrainOptions {
   arcface: { margin: number; scale: number };
   pairwise: { positiveMargin: number; negativeMargin: number };
   seed: number;
+  /** tfjs backend (default wasm; see tfjs-backend.ts). */
+  backend?: TrainingBackend;
   /** Warm start: heads to continue from (shapes must match); random where absent. */
   initial?: Partial<Record<'category' | 'attributes' | 'queries', Dense>>;
   /** Called after each epoch with its mean loss. */
@@ -74,8 +77,8 @@ export const denseOf = async (weight: tf.Variable, bias: tf.Variable): Promise<D
  * pairwise double-margin loss with hardest in-batch negatives. Mini-batches of shuffled rows, Adam.
  */
 export async function trainHeads(set: TrainingSet, options: TrainOptions): Promise<HeadWeights> {
-  tf.env().set('PROD', true);
-  await tf.setBackend('cpu');
+  const backend = await selectTrainingBackend(options.backend ?? 'wasm', options.log);
+  options.log.info({ backend, rows: set.count }, 'training heads');
   const { dims, count } = set;
   let seed = options.seed;
   const init = (shape: [number, number], name: string) => {

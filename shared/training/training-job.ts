@@ -26,6 +26,7 @@ export function trainingSettings(
     nearDuplicateCosine: t.nearDuplicateCosine,
     contradictionConfidence: t.contradictionConfidence,
     whiteningShrinkage: t.whiteningShrinkage,
+    backend: t.backend,
     maxPixels: config.model.maxPixels,
     seed: 7,
     ...overrides,
