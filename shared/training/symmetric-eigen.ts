@@ -40,7 +40,9 @@ export function symmetricEigen(
   const values = Float64Array.from(order, (i) => a[i * n + i] as number);
   const vectors = new Float64Array(n * n);
   for (let r = 0; r < n; r++)
-    order.forEach((column, j) => (vectors[r * n + j] = v[r * n + column] as number));
+    order.forEach((column, j) => {
+      vectors[r * n + j] = v[r * n + column] as number;
+    });
   return { values, vectors };
 }
 
