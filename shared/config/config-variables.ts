@@ -30,18 +30,18 @@ const httpUrl = z.string().refine((value) => {
   }
 }, 'must be an http:// or https:// URL');
 
-const brokerList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((broker) => broker.trim())
-      .filter(Boolean),
-  )
-  .refine(
-    (brokers) => brokers.length > 0 && brokers.every((broker) => /^[^\s:/]+:\d{1,5}$/.test(broker)),
-    'must be a comma-separated list of host:port',
-  );
+/** A comma-separated list, items trimmed, empty items dropped. */
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
+const brokerList = commaList.refine(
+  (brokers) => brokers.length > 0 && brokers.every((broker) => /^[^\s:/]+:\d{1,5}$/.test(broker)),
+  'must be a comma-separated list of host:port',
+);
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
@@ -365,21 +365,13 @@ export const CONFIG_VARIABLES = {
     default: '',
     description:
       'Comma-separated hostnames and CIDR ranges image URLs may reach although private, loopback or link-local (an internal CDN). Empty: none.',
-    schema: z
-      .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((v) => v.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z.array(
-          z.string().refine((v) => /^[a-z0-9.-]+$/i.test(v) || /^[0-9a-f:.]+(\/\d{1,3})?$/i.test(v), {
-            message: 'must be hostnames or CIDR ranges',
-          }),
-        ),
+    schema: commaList.pipe(
+      z.array(
+        z.string().refine((v) => /^[a-z0-9.-]+$/i.test(v) || /^[0-9a-f:.]+(\/\d{1,3})?$/i.test(v), {
+          message: 'must be hostnames or CIDR ranges',
+        }),
       ),
+    ),
   },
   GROKCAT_IMAGE_MAX_PIXELS: {
     default: '40000000',
