@@ -48,6 +48,21 @@ function headersOf(message: KafkaMessage): Record<string, string> {
 }
 
 /** The production bus: Kafka through kafkajs. Every kafkajs detail stays in this file. */
+const MEMBERSHIP_ERRORS = new Set([
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+]);
+
+/** The group-membership protocol error inside a kafkajs error chain, if there is one. */
+function membershipError(error: unknown): Error | null {
+  for (let e = error as { type?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.type && MEMBERSHIP_ERRORS.has(e.type)) return e as unknown as Error;
+  }
+  return null;
+}
+
 export function createKafkaBus(options: KafkaBusOptions): Bus {
   const { log } = options;
   const config: KafkaConfig = {
@@ -143,6 +158,10 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           partitions.map((partition) => ({ topic, partition })),
         );
       });
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart)
+          log.error({ err: payload.error, group }, 'Kafka consumer crashed and will not restart');
+      });
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning });
       const eachBatch = async ({
@@ -187,9 +206,15 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           }
           if (last === null || !controls.isActive()) return;
           resolveOffset(last);
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-          ]);
+          try {
+            await consumer.commitOffsets([
+              { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+            ]);
+          } catch (error) {
+            // kafkajs rejoins the group on these only when it sees the protocol error itself; wrapped
+            // (as its retrier wraps them) they crash the consumer for good. Uncommitted events come again.
+            throw membershipError(error) ?? error;
+          }
           await heartbeat();
         }
       };
