@@ -1,3 +1,4 @@
+import { Command } from 'commander';
 import { type Config, loadConfig } from '../../shared/config/load-config.ts';
 import { isGrokcatError, toGrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { createLogger, type Logger } from '../../shared/log/logger.ts';
@@ -52,8 +53,11 @@ export function runCommand<A extends unknown[]>(
   };
 }
 
-// commander passes (...positionals, options, command); the options object is second to last.
+// commander passes (...positionals, options, command); a subcommand's --json may be parsed by its
+// parent (`grokcat eval catalog --json`), so the command's options include its ancestors'.
 function findOptions(args: unknown[]): OutputOptions {
+  const command = args[args.length - 1];
+  if (command instanceof Command) return command.optsWithGlobals() as OutputOptions;
   const candidate = args.length >= 2 ? args[args.length - 2] : undefined;
   return typeof candidate === 'object' && candidate !== null ? (candidate as OutputOptions) : {};
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerBenchCommands } from './commands/bench.command.ts';
 import { registerConfigCommand } from './commands/config.command.ts';
 import { registerDbCommands } from './commands/db.command.ts';
+import { registerDemoCommand } from './commands/demo.command.ts';
 import { registerEnrichCommand } from './commands/enrich.command.ts';
 import { registerEvalCommand } from './commands/eval.command.ts';
 import { registerKafkaMockCommand } from './commands/kafka-mock.command.ts';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerBenchCommands(program);
   registerModelCommands(program);
   registerEnrichCommand(program);
+  registerDemoCommand(program);
   registerEvalCommand(program);
   registerTrainCommand(program);
   return program;

@@ -4,6 +4,8 @@ import type { Config } from '../../shared/config/load-config.ts';
 import { type Database, openDatabase } from '../../shared/db/open-database.ts';
 import { deadLetterTopic, TOPICS } from '../../shared/events/topics.ts';
 import type { Logger } from '../../shared/log/logger.ts';
+import { startCatalogerService } from '../cataloger/cataloger.service.ts';
+import { startEnricherService } from '../enricher/enricher.service.ts';
 import { startTrainerService } from '../trainer/trainer.service.ts';
 import type { Trainer } from '../trainer/trainer.ts';
 
@@ -16,8 +18,8 @@ export interface System {
 
 /**
  * Everything `grokcat start` runs in one process on the embedded defaults: the database, migrated,
- * the bus with every topic, and the trainer. Later services (enricher, cataloger, api) are started
- * here too, and all are stopped in reverse order.
+ * the bus with every topic, the trainer, the enricher and the cataloger; the enricher stops first,
+ * so nothing new enters while the others finish their batches.
  */
 export async function startSystem({ config, log }: { config: Config; log: Logger }): Promise<System> {
   const database = await openDatabase(config, { log: log.child({ component: 'db' }) });
@@ -30,12 +32,18 @@ export async function startSystem({ config, log }: { config: Config; log: Logger
   const bus = openBus(config, { database, log });
   await ensureTopics(bus, config);
   log.info({ bus: bus.kind, brokers: config.bus.kafka?.brokers }, `event bus: ${bus.kind}`);
-  const trainer = await startTrainerService({ config, database, bus, codec: openCodec(config), log });
+  const codec = openCodec(config);
+  const services = { config, database, bus, codec, log };
+  const trainer = await startTrainerService(services);
+  const enricher = await startEnricherService(services);
+  const cataloger = await startCatalogerService(services);
   return {
     database,
     bus,
     trainer: trainer.trainer,
     async stop() {
+      await enricher.stop();
+      await cataloger.stop();
       await trainer.stop();
       await bus.close();
       await database.close();

@@ -30,10 +30,15 @@ export interface ConsumedEvent<T = Record<string, unknown>> {
   writer: string;
 }
 
-export interface HandlerContext {
+export interface HandlerContext<T = Record<string, unknown>> {
   topic: string;
   partition: number;
   log: Logger;
+  /**
+   * Sends one event of the batch to the dead-letter topic with the reason, once the handler returns
+   * (nothing is sent if it throws): a bad event found mid-batch costs no bisection of the others.
+   */
+  deadLetter(event: ConsumedEvent<T>, error: GrokcatError): void;
 }
 
 /**
@@ -43,7 +48,7 @@ export interface HandlerContext {
  */
 export type EventHandler<T = Record<string, unknown>> = (
   events: ConsumedEvent<T>[],
-  ctx: HandlerContext,
+  ctx: HandlerContext<T>,
 ) => Promise<void>;
 
 export interface RetryPolicy {
@@ -129,11 +134,18 @@ export async function startConsumer<T = Record<string, unknown>>(
       offset: events[0]?.offset,
     });
     const beat = setInterval(() => controls.heartbeat().catch(() => {}), heartbeatMs);
+    const dead: { message: BusMessage; error: GrokcatError }[] = [];
     try {
-      await handler(events, { topic: batch.topic, partition: batch.partition, log: partitionLog });
+      await handler(events, {
+        topic: batch.topic,
+        partition: batch.partition,
+        log: partitionLog,
+        deadLetter: (event, error) => dead.push({ message: messageOf(event, batch), error }),
+      });
     } finally {
       clearInterval(beat);
     }
+    await deadLetter(dead);
   };
 
   /** Retries retriable failures; isolates poison by bisection, so one bad event never blocks its batch. */

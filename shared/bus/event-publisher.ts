@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { context, propagation } from '@opentelemetry/api';
 import type { EventCodec } from '../events/event-codec.ts';
 import type { Bus } from './bus.ts';
@@ -20,6 +20,15 @@ export interface EventPublisher {
 /** Event ids for new events: random, so two producers never collide. */
 export function newEventId(): string {
   return randomUUID();
+}
+
+/**
+ * An event id derived from what caused the event (the source event's id and, say, the model
+ * version): a redelivered source produces the very same id, so consumers downstream deduplicate.
+ */
+export function derivedEventId(...parts: string[]): string {
+  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /**

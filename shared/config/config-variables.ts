@@ -331,6 +331,40 @@ export const CONFIG_VARIABLES = {
       'Shrinkage of the within-product covariance when a new embedding projection is whitened from product labels (chosen on grocery-store dev halves).',
     schema: positiveNumber,
   },
+  GROKCAT_CATALOG_MATCH_THRESHOLD: {
+    default: '0.62',
+    description:
+      'Fused (image and title) similarity at or above which a listing joins the product of its nearest match; replaced at start-up by the threshold calibrated from product-match labels when there are at least 20 of both outcomes (docs/catalog.md).',
+    schema: fraction,
+  },
+  GROKCAT_CATALOG_TEXT_WEIGHT: {
+    default: '0.35',
+    description:
+      'Weight of the title similarity in the fused matching score (0: image alone, 1: title alone).',
+    schema: fraction,
+  },
+  GROKCAT_CATALOG_NEIGHBOURS: {
+    default: '20',
+    description:
+      'Nearest neighbours (pgvector HNSW, same embedding space) looked at per listing for matches and price comparables.',
+    schema: positiveInt(200),
+  },
+  GROKCAT_TAG_THRESHOLD: {
+    default: '0.55',
+    description:
+      'Cosine similarity above which a page photo (or one of its crops) is tagged with a catalogue product.',
+    schema: fraction,
+  },
+  GROKCAT_DEMO_SEED_LISTINGS: {
+    default: '200',
+    description:
+      '`grokcat start` on an empty catalogue first runs `grokcat demo` with this many listings; 0 starts empty.',
+    schema: z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(0).max(100_000)),
+  },
   GROKCAT_TRAINER_BACKEND: {
     default: 'wasm',
     description:

@@ -64,6 +64,13 @@ export interface Config {
     readonly whiteningShrinkage: number;
     readonly backend: 'wasm' | 'cpu';
   };
+  readonly catalog: {
+    readonly matchThreshold: number;
+    readonly textWeight: number;
+    readonly neighbours: number;
+    readonly tagThreshold: number;
+    readonly demoSeedListings: number;
+  };
   readonly consumer: {
     readonly maxBatch: number;
     readonly retry: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
@@ -208,6 +215,13 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       contradictionConfidence: get<number>('GROKCAT_TRAINER_CONTRADICTION_CONFIDENCE'),
       whiteningShrinkage: get<number>('GROKCAT_TRAINER_WHITENING_SHRINKAGE'),
       backend: get<'wasm' | 'cpu'>('GROKCAT_TRAINER_BACKEND'),
+    }),
+    catalog: Object.freeze({
+      matchThreshold: get<number>('GROKCAT_CATALOG_MATCH_THRESHOLD'),
+      textWeight: get<number>('GROKCAT_CATALOG_TEXT_WEIGHT'),
+      neighbours: get<number>('GROKCAT_CATALOG_NEIGHBOURS'),
+      tagThreshold: get<number>('GROKCAT_TAG_THRESHOLD'),
+      demoSeedListings: get<number>('GROKCAT_DEMO_SEED_LISTINGS'),
     }),
     consumer: Object.freeze({
       maxBatch: get<number>('GROKCAT_CONSUMER_MAX_BATCH'),

@@ -40,7 +40,17 @@ export const ERROR_CATALOGUE = {
     status: 502,
     summary: 'an image could not be fetched now (timeout, server error); a retry may succeed',
   },
+  LISTING_NO_USABLE_IMAGE: {
+    retriable: false,
+    status: 422,
+    summary: 'a listing has no photo that could be fetched and decoded',
+  },
   MODEL_INVALID: { retriable: false, status: 500, summary: 'a model file or model card is not valid' },
+  MODEL_SWAPPING: {
+    retriable: true,
+    status: 503,
+    summary: 'the serving model changed while an event was processed; a retry runs it on one version',
+  },
   MODEL_NOT_FOUND: { retriable: false, status: 404, summary: 'no such model version' },
   MODEL_CONVERSION_FAILED: {
     retriable: false,

@@ -68,6 +68,39 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Pr
   return { chw, width: metadata.width ?? 0, height: metadata.height ?? 0, format };
 }
 
+/** A rectangle of an image as fractions of its (EXIF-oriented) width and height. */
+export interface Region {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Model inputs for regions of one image (after decodeImage has accepted it): page photos show
+ * several products, so each is looked for in crops as well as in the whole photo.
+ */
+export async function decodeRegions(
+  bytes: Uint8Array,
+  regions: Region[],
+  options: DecodeOptions,
+): Promise<Float32Array[]> {
+  const oriented = sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error', pages: 1 }).rotate();
+  const { data, info } = await oriented.removeAlpha().toColourspace('srgb').raw().toBuffer({
+    resolveWithObject: true,
+  });
+  return Promise.all(
+    regions.map((region) => {
+      const left = Math.min(info.width - 1, Math.floor(region.left * info.width));
+      const top = Math.min(info.height - 1, Math.floor(region.top * info.height));
+      const width = Math.max(1, Math.min(info.width - left, Math.round(region.width * info.width)));
+      const height = Math.max(1, Math.min(info.height - top, Math.round(region.height * info.height)));
+      const raw = { width: info.width, height: info.height, channels: info.channels as 3 };
+      return toModelInput(sharp(data, { raw }).extract({ left, top, width, height }), options);
+    }),
+  );
+}
+
 /** Prepares raw grey or RGB pixels (not an encoded file) exactly as decodeImage prepares a photo. */
 export function prepareRawPixels(
   pixels: Uint8Array,

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import dns from 'node:dns';
-import { realpathSync, statSync } from 'node:fs';
+import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Config } from '../config/load-config.ts';
 import { GrokcatError } from '../errors/error-catalogue.ts';
 import { type AddressPolicy, createAddressPolicy } from './address-policy.ts';
 
@@ -194,4 +195,17 @@ function request(
     });
     req.on('error', fail);
   });
+}
+
+/** The fetch policy of the configuration (GROKCAT_IMAGE_*); the file root is created if missing. */
+export function fetchPolicy(config: Pick<Config, 'image'>): FetchPolicy {
+  mkdirSync(config.image.fileRoot, { recursive: true });
+  return {
+    fileRoot: config.image.fileRoot,
+    maxBytes: config.image.maxBytes,
+    maxInlineBytes: 256 * 1024,
+    timeoutMs: config.image.fetchTimeoutMs,
+    maxRedirects: config.image.maxRedirects,
+    allowHosts: [...config.image.allowHosts],
+  };
 }

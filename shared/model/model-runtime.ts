@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/load-config.ts';
 import { GrokcatError } from '../errors/error-catalogue.ts';
-import { decodeImage } from '../image/image-decoder.ts';
+import { decodeImage, decodeRegions, type Region } from '../image/image-decoder.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ModelFiles } from './model-store.ts';
 import { createOnnxSession, type OnnxSession, type SessionOptions } from './onnx-session.ts';
@@ -41,6 +41,14 @@ export interface ModelRuntime {
   readonly files: ModelFiles;
   /** Decodes, checks and prepares an image, runs it in a shared batch, and post-processes. */
   enrich(bytes: Uint8Array): Promise<Prediction & { model_version: string }>;
+  /**
+   * Decodes an image (and optionally regions of it) and runs them in shared batches, all on one
+   * model version, which it returns with the raw outputs: the whole image first, then each region.
+   */
+  run(
+    bytes: Uint8Array,
+    regions?: Region[],
+  ): Promise<{ files: ModelFiles; outputs: RawOutputs[]; width: number; height: number }>;
   /** Runs one prepared CHW input through the shared batcher. */
   infer(chw: Float32Array): Promise<RawOutputs>;
   /** Loads another model version and switches to it; requests in flight finish on the old one. */
@@ -155,18 +163,43 @@ export async function createModelRuntime(
     }
   };
 
-  const infer = (chw: Float32Array) =>
+  const inferOn = (loaded: Loaded, chw: Float32Array) =>
     new Promise<RawOutputs>((resolve, reject) => {
-      const expected = 3 * current.files.card.input.size ** 2;
+      const expected = 3 * loaded.files.card.input.size ** 2;
       if (chw.length !== expected) {
         reject(
           new GrokcatError('USAGE_INVALID', `input has ${chw.length} values, the model takes ${expected}`),
         );
         return;
       }
-      queue.push({ input: chw, loaded: current, resolve, reject });
+      queue.push({ input: chw, loaded, resolve, reject });
       schedule();
     });
+  const infer = (chw: Float32Array) => inferOn(current, chw);
+  /**
+   * Runs `work` on the current version, holding its session open: a swap while the image is being
+   * decoded must neither mix two models' outputs nor release the session it will run on.
+   */
+  const pinned = async <R>(work: (loaded: Loaded) => Promise<R>): Promise<R> => {
+    const loaded = current;
+    loaded.inFlight += 1;
+    try {
+      return await work(loaded);
+    } finally {
+      loaded.inFlight -= 1;
+      await release(loaded);
+    }
+  };
+  const decodeOptions = (loaded: Loaded) => {
+    const { input } = loaded.files.card;
+    return {
+      size: input.size,
+      fit: input.fit,
+      mean: input.mean,
+      std: input.std,
+      maxPixels: options.maxPixels,
+    };
+  };
 
   return {
     get version() {
@@ -177,17 +210,19 @@ export async function createModelRuntime(
     },
     infer,
     async enrich(bytes) {
-      const loaded = current;
-      const { input } = loaded.files.card;
-      const image = await decodeImage(bytes, {
-        size: input.size,
-        fit: input.fit,
-        mean: input.mean,
-        std: input.std,
-        maxPixels: options.maxPixels,
+      return pinned(async (loaded) => {
+        const image = await decodeImage(bytes, decodeOptions(loaded));
+        const raw = await inferOn(loaded, image.chw);
+        return { ...postprocess(loaded.files.card, raw), model_version: loaded.files.version };
       });
-      const raw = await infer(image.chw);
-      return { ...postprocess(loaded.files.card, raw), model_version: loaded.files.version };
+    },
+    run(bytes, regions = []) {
+      return pinned(async (loaded) => {
+        const image = await decodeImage(bytes, decodeOptions(loaded));
+        const crops = regions.length > 0 ? await decodeRegions(bytes, regions, decodeOptions(loaded)) : [];
+        const outputs = await Promise.all([image.chw, ...crops].map((chw) => inferOn(loaded, chw)));
+        return { files: loaded.files, outputs, width: image.width, height: image.height };
+      });
     },
     async swap(next) {
       if (next.sha256 === current.files.sha256) return;

@@ -66,7 +66,7 @@ test('grokcat eval --dataset fashion-mnist reports top-1 and top-5 of the servin
       per_class_top1: Record<string, number>;
     };
     assert.equal(json.images, 300);
-    assert.equal(json.model_version, 'reference-fmnist-v1');
+    assert.equal(json.model_version, 'reference-fmnist-v2');
     assert.ok(json.top1 > 0.6 && json.top5 > json.top1, `top-1 ${json.top1}, top-5 ${json.top5}`);
     assert.equal(Object.keys(json.per_class_top1).length, 10);
   } finally {

@@ -90,7 +90,7 @@ test('labels in, a new version out: trained, gated, published, hot-swapped; a re
       log,
     });
     try {
-      assert.equal(runtime.version, 'reference-fmnist-v1');
+      assert.equal(runtime.version, 'reference-fmnist-v2');
       const publisher = createEventPublisher({ bus: system.bus, codec: openCodec(config) });
       const labelEvents = listings.map((l) => ({
         topic: 'labels.category',
@@ -158,12 +158,12 @@ test('labels in, a new version out: trained, gated, published, hot-swapped; a re
 
       // Rollback from the command line, in another process joining the embedded database.
       const rolled = await runCli(
-        ['model', 'rollback', 'reference-fmnist-v1', '--json'],
+        ['model', 'rollback', 'reference-fmnist-v2', '--json'],
         cleanEnv(variables),
       );
       assert.equal(rolled.code, 0, rolled.stderr);
-      assert.equal((await registry.serving())?.version, 'reference-fmnist-v1');
-      await waitFor('the runtime to swap back', () => runtime.version === 'reference-fmnist-v1', 30_000);
+      assert.equal((await registry.serving())?.version, 'reference-fmnist-v2');
+      await waitFor('the runtime to swap back', () => runtime.version === 'reference-fmnist-v2', 30_000);
       const refusedRollback = await runCli(
         ['model', 'rollback', refused.candidate.version, '--json'],
         cleanEnv(variables),

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { openDatabase } from '../../../shared/db/open-database.ts';
+import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import { ensureServingModel } from '../../../shared/model/model-registry.repository.ts';
 import { createModelRuntime, runtimeOptions } from '../../../shared/model/model-runtime.ts';
 import { readModelFolder } from '../../../shared/model/model-store.ts';
@@ -10,6 +11,7 @@ import { evaluateModelOnDataset } from '../../../shared/training/evaluate-model.
 import { type DatasetChoice, loadLabelledDataset } from '../../../shared/training/load-dataset.ts';
 import { runCommand } from '../command-runtime.ts';
 import { createProgressBar } from '../progress-bar.ts';
+import { registerEvalCatalogCommand } from './eval-catalog.command.ts';
 
 interface EvalOptions extends DatasetChoice {
   limit?: number;
@@ -17,10 +19,10 @@ interface EvalOptions extends DatasetChoice {
 }
 
 export function registerEvalCommand(program: Command): void {
-  program
+  const evaluate = program
     .command('eval')
     .description('evaluate the serving model (or --model) on a labelled dataset')
-    .requiredOption(
+    .option(
       '--dataset <name|dir>',
       'fashion-mnist (its 10,000 test images; Debian dataset-fashion-mnist) or a dataset folder (its test split; docs/training.md)',
     )
@@ -37,6 +39,9 @@ export function registerEvalCommand(program: Command): void {
     )
     .action(
       runCommand(async ({ config, log, print }, options: EvalOptions) => {
+        if (!options.dataset) {
+          throw new GrokcatError('USAGE_INVALID', 'name a --dataset (or run grokcat eval catalog)');
+        }
         const folder = options.dataset === 'fashion-mnist' ? null : loadLabelledDataset(options);
         let files = options.model
           ? readModelFolder(
@@ -90,4 +95,5 @@ export function registerEvalCommand(program: Command): void {
         }
       }),
     );
+  registerEvalCatalogCommand(evaluate);
 }

@@ -127,7 +127,7 @@ export function registerModelCommands(program: Command): void {
     )
     .option('--force', 'also serve a version the gate refused')
     .option('--json', 'print the result as one JSON line')
-    .addHelpText('after', '\nExample:\n  grokcat model rollback reference-fmnist-v1')
+    .addHelpText('after', '\nExample:\n  grokcat model rollback reference-fmnist-v2')
     .action(
       runCommand(async ({ config, log, print }, version: string, options: { force?: boolean }) => {
         const database = await openDatabase(config, { log });

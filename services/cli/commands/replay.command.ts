@@ -5,6 +5,9 @@ import { openBus, openCodec } from '../../../shared/bus/open-bus.ts';
 import { parseReplayPosition, replay } from '../../../shared/bus/replay.ts';
 import { openDatabase } from '../../../shared/db/open-database.ts';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
+import { TOPICS } from '../../../shared/events/topics.ts';
+import { ensureServingModel } from '../../../shared/model/model-registry.repository.ts';
+import { createModelRuntime, runtimeOptions } from '../../../shared/model/model-runtime.ts';
 import { topicHandlers } from '../../system/topic-handlers.ts';
 import { runCommand } from '../command-runtime.ts';
 import { createProgressBar } from '../progress-bar.ts';
@@ -46,6 +49,18 @@ export function registerReplayCommand(program: Command): void {
         const bus = openBus(config, { database, log });
         const codec = openCodec(config);
         const bar = createProgressBar(`replay ${options.topic}`);
+        // Backfills of listings and page photos run them through the serving model again.
+        const needsModel =
+          !options.republish &&
+          !options.count &&
+          [TOPICS.listingsCreated, TOPICS.photosUploaded].includes(options.topic as never);
+        const runtime = needsModel
+          ? await createModelRuntime(
+              await ensureServingModel(config, database.knex, log),
+              runtimeOptions(config),
+              log,
+            )
+          : undefined;
         try {
           let handler: EventHandler;
           let action: string;
@@ -59,7 +74,14 @@ export function registerReplayCommand(program: Command): void {
             handler = async () => {};
             action = 'count';
           } else {
-            const registered = topicHandlers({ config, database, bus, codec, log })[options.topic];
+            const registered = topicHandlers({
+              config,
+              database,
+              bus,
+              codec,
+              log,
+              ...(runtime ? { runtime } : {}),
+            })[options.topic];
             if (!registered) {
               throw new GrokcatError(
                 'USAGE_INVALID',
@@ -90,6 +112,7 @@ export function registerReplayCommand(program: Command): void {
               `${summary.resumed ? ' (resumed)' : ''}; progress kept in group ${summary.group}`,
           );
         } finally {
+          await runtime?.close();
           await bus.close();
           await database.close();
         }

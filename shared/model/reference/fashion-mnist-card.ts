@@ -9,8 +9,8 @@ const RECOGNISES =
 const LIMITATIONS =
   'Anything outside those ten categories is forced into one of them (furniture, groceries, electronics...). Attributes and ' +
   'queries only restate the category: no colour, material or pattern. Trained on 28x28 grey images: colour and fine detail ' +
-  'are not used. The embedding is a fixed random projection of the trunk features (not trained): Fashion-MNIST has no ' +
-  'product identities to learn one from.';
+  'are not used. The embedding is a learned whitening of the trunk features with two photos of each Fashion-MNIST ' +
+  'training image as a product (no product labels): it tells products apart by shape and colour, not by brand or fine print.';
 
 /** The card of any model whose heads were trained on Fashion-MNIST with the reference taxonomy. */
 export function fashionMnistCard(parts: {

@@ -13,6 +13,7 @@ import {
   readFashionMnist,
 } from './fashion-mnist.ts';
 import { fashionMnistCard } from './fashion-mnist-card.ts';
+import { learnReferenceEmbedding } from './reference-embedding.ts';
 import { multiHot, REFERENCE_ATTRIBUTES, REFERENCE_QUERIES } from './reference-taxonomy.ts';
 
 export const REFERENCE_TRUNK = { name: 'mobilenet_v2', cut: 'block_13_expand_relu' } as const;
@@ -78,7 +79,7 @@ export function randomOrthogonalProjection(inputs: number, outputs: number, seed
 /**
  * Trains the reference heads on trunk features of a balanced Fashion-MNIST subset: softmax
  * regression for the ten categories, sigmoid heads for the derived attributes and queries; the
- * embedding projection is a fixed random orthogonal map until the trainer learns one.
+ * embedding is learned without labels (reference-embedding.ts) until the trainer learns one.
  */
 export async function trainReferenceHeads(args: {
   perClass: number;
@@ -98,7 +99,6 @@ export async function trainReferenceHeads(args: {
   const channels = extractor.dims;
   const xTrain = await extract(train, trainIndices, extractor, log);
   const xTest = await extract(test, testIndices, extractor, log);
-  await extractor.release();
 
   const targets = (split: FashionMnistSplit, indices: number[]) => {
     const categories = indices.map((i) => split.labels[i] as number);
@@ -158,18 +158,20 @@ export async function trainReferenceHeads(args: {
 
   const heads: HeadWeights = {
     gemP: GEM_P,
-    embedding: {
-      inputs: channels,
+    embedding: await learnReferenceEmbedding({
+      split: train,
+      indices: balancedIndices(train, 200),
+      extractor,
       outputs: EMBEDDING_DIM,
-      weight: randomOrthogonalProjection(channels, EMBEDDING_DIM, 2020),
-      bias: new Float32Array(EMBEDDING_DIM),
-    },
+      log,
+    }),
     category: await denseOf(category.weight, category.bias),
     attributes: await denseOf(attributes.weight, attributes.bias),
     queries: await denseOf(queries.weight, queries.bias),
   };
+  await extractor.release();
   const card = fashionMnistCard({
-    version: 'reference-fmnist-v1',
+    version: 'reference-fmnist-v2',
     description:
       'Reference grokcat model: nsfwjs MobileNetV2 trunk (ImageNet weights) with heads trained on Fashion-MNIST.',
     inputSize: REFERENCE_INPUT.size,

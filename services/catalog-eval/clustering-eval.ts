@@ -1,0 +1,90 @@
+import { type MatchScores, pairwiseScores, perListingScores } from '../../shared/catalog/match-metrics.ts';
+import { createUnionFind } from '../../shared/catalog/union-find.ts';
+
+export interface EvalItem {
+  id: string;
+  /** The true product. */
+  truth: string;
+  /** Thresholds are chosen on the calibration items and scored on the test items (disjoint products). */
+  split: 'calibration' | 'test';
+}
+
+export interface MethodResult {
+  /** Chosen on the calibration half (best pairwise F1 there). */
+  threshold: number;
+  calibration_f1: number;
+  pairwise: MatchScores;
+  per_listing: MatchScores;
+}
+
+/** Pair scores of one method, for items i < j of one split. */
+export type PairScorer = (a: number, b: number) => number;
+
+/** Clusters: items joined when their score reaches the threshold, transitively (as the cataloger merges). */
+function cluster(indices: number[], scores: Float64Array, n: number, threshold: number): Map<number, string> {
+  const sets = createUnionFind<number>();
+  for (const i of indices) sets.find(i);
+  for (let x = 0; x < indices.length; x++)
+    for (let y = x + 1; y < indices.length; y++) {
+      const i = indices[x] as number;
+      const j = indices[y] as number;
+      if ((scores[i * n + j] as number) >= threshold) sets.union(i, j);
+    }
+  return new Map(indices.map((i) => [i, String(sets.find(i))]));
+}
+
+/**
+ * Scores one matching method: all pairs within each half are scored, the threshold is swept over
+ * the calibration half's score quantiles, and the best one is applied, unchanged, to the test half.
+ */
+export function evaluateMethod(items: EvalItem[], scorer: PairScorer): MethodResult {
+  const n = items.length;
+  const scores = new Float64Array(n * n);
+  const halves = { calibration: [] as number[], test: [] as number[] };
+  items.forEach((item, i) => {
+    halves[item.split].push(i);
+  });
+  const sampled: number[] = [];
+  for (const indices of Object.values(halves))
+    for (let x = 0; x < indices.length; x++)
+      for (let y = x + 1; y < indices.length; y++) {
+        const i = indices[x] as number;
+        const j = indices[y] as number;
+        const s = scorer(i, j);
+        scores[i * n + j] = s;
+        scores[j * n + i] = s;
+        sampled.push(s);
+      }
+  const truth = (indices: number[]) => new Map(indices.map((i) => [i, (items[i] as EvalItem).truth]));
+  sampled.sort((a, b) => b - a);
+  // Candidate thresholds: the top scores densely (few true pairs), then coarser quantiles.
+  const candidates = new Set<number>();
+  for (let k = 0; k < Math.min(sampled.length, 400); k += 2) candidates.add(sampled[k] as number);
+  for (let q = 0; q <= 200; q++)
+    candidates.add(sampled[Math.floor((q / 200) * (sampled.length - 1))] as number);
+  let best = { threshold: Number.POSITIVE_INFINITY, f1: -1 };
+  const calibrationTruth = truth(halves.calibration);
+  for (const threshold of candidates) {
+    const f1 = pairwiseScores(calibrationTruth, cluster(halves.calibration, scores, n, threshold)).f1;
+    if (f1 > best.f1) best = { threshold, f1 };
+  }
+  const predicted = cluster(halves.test, scores, n, best.threshold);
+  const testTruth = truth(halves.test);
+  return {
+    threshold: Number(best.threshold.toFixed(4)),
+    calibration_f1: best.f1,
+    pairwise: pairwiseScores(testTruth, predicted),
+    per_listing: perListingScores(testTruth, predicted),
+  };
+}
+
+/** Both scores of a clustering that was decided elsewhere (the pipeline's own products). */
+export function scoreAssignment(truth: Map<string, string>, predicted: Map<string, string>) {
+  return { pairwise: pairwiseScores(truth, predicted), per_listing: perListingScores(truth, predicted) };
+}
+
+export const dot = (a: Float32Array, b: Float32Array) => {
+  let sum = 0;
+  for (let k = 0; k < a.length; k++) sum += (a[k] as number) * (b[k] as number);
+  return sum;
+};

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { toGrokcatError } from '../../shared/errors/error-catalogue.ts';
+import { dHash, hashDistance, pHash } from '../../shared/image/perceptual-hash.ts';
+import type { ModelRuntime } from '../../shared/model/model-runtime.ts';
+import { readCsvRecords } from '../../shared/training/csv.ts';
+import { pagePhotoRegions } from '../enricher/page-photo-regions.ts';
+import { dot, type EvalItem, evaluateMethod } from './clustering-eval.ts';
+
+const pool = async <T, R>(
+  items: T[],
+  width: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> => {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await work(items[i] as T, i);
+      }
+    }),
+  );
+  return out;
+};
+
+/**
+ * grocery-store as a marketplace where every natural photo is a listing and the photos of one
+ * product are its duplicates: canonicalization by the embedding against perceptual hashes, the
+ * threshold chosen on the dev split and scored on the test split (disjoint products). Titles are
+ * not evaluated here: every photo of a product carries the product's one title, so text matching
+ * would be trivially perfect and say nothing.
+ */
+export async function evaluateGrocery(
+  dir: string,
+  runtime: ModelRuntime,
+  onProgress?: (done: number, total: number) => void,
+) {
+  const rows = readCsvRecords(`${dir}/labels.csv`).rows.filter((r) => r.image_type === 'natural');
+  const bytes = rows.map((r) => readFileSync(`${dir}/${r.image}`));
+  let done = 0;
+  const embeddings = await pool(bytes, 8, async (b) => {
+    const run = await runtime.run(b);
+    onProgress?.(++done, bytes.length);
+    return (run.outputs[0] as { embedding: Float32Array }).embedding;
+  });
+  const phashes = await pool(bytes, 4, (b) => pHash(b));
+  const dhashes = await pool(bytes, 4, (b) => dHash(b));
+  const items: EvalItem[] = rows.map((r, i) => ({
+    id: String(i),
+    truth: String(r.product_id),
+    split: r.split === 'dev' ? 'calibration' : 'test',
+  }));
+  return {
+    listings: items.filter((i) => i.split === 'test').length,
+    products: new Set(items.filter((i) => i.split === 'test').map((i) => i.truth)).size,
+    calibration: 'dev split (threshold), test split (scores)',
+    canonicalization: {
+      image: evaluateMethod(items, (i, j) =>
+        dot(embeddings[i] as Float32Array, embeddings[j] as Float32Array),
+      ),
+      phash: evaluateMethod(
+        items,
+        (i, j) => 1 - hashDistance(phashes[i] as string, phashes[j] as string) / 64,
+      ),
+      dhash: evaluateMethod(
+        items,
+        (i, j) => 1 - hashDistance(dhashes[i] as string, dhashes[j] as string) / 64,
+      ),
+      text: null,
+      text_note:
+        'every photo of a product has the same title here: text matching is not measurable on this set',
+    },
+  };
+}
+
+/**
+ * ikea-catalog room scenes as page photos: the catalogue is every product image; each scene is
+ * tagged as the enricher tags page photos (the whole photo and 14 crops, a product scoring its best
+ * region) and recall@5 is the share of the products the scene really shows found in its top 5,
+ * averaged over scenes; the whole photo alone is given for comparison.
+ */
+export async function evaluateRoomScenes(
+  dir: string,
+  runtime: ModelRuntime,
+  onProgress?: (done: number, total: number) => void,
+) {
+  const products = readCsvRecords(`${dir}/labels.csv`).rows;
+  const scenes = readCsvRecords(`${dir}/room_scenes.csv`).rows;
+  const total = products.length + scenes.length;
+  let done = 0;
+  const catalogue = await pool(products, 8, async (r) => {
+    const run = await runtime.run(readFileSync(`${dir}/${r.image}`));
+    onProgress?.(++done, total);
+    return { id: String(r.product_id), embedding: (run.outputs[0] as { embedding: Float32Array }).embedding };
+  });
+  const regions = pagePhotoRegions();
+  let skipped = 0;
+  const recalls = await pool(scenes, 2, async (scene) => {
+    const shown = new Set(String(scene.products).split(';').filter(Boolean));
+    try {
+      const run = await runtime.run(readFileSync(`${dir}/${scene.image}`), regions);
+      const rank = (outputs: { embedding: Float32Array }[]) =>
+        catalogue
+          .map((p) => ({ id: p.id, score: Math.max(...outputs.map((o) => dot(o.embedding, p.embedding))) }))
+          .sort((a, b) => b.score - a.score)
+          .slice(0, 5)
+          .filter((p) => shown.has(p.id)).length / shown.size;
+      onProgress?.(++done, total);
+      return { crops: rank(run.outputs), whole: rank(run.outputs.slice(0, 1)) };
+    } catch (error) {
+      skipped += 1;
+      onProgress?.(++done, total);
+      return { crops: 0, whole: 0, error: toGrokcatError(error).message };
+    }
+  });
+  const mean = (values: number[]) =>
+    Number((values.reduce((s, v) => s + v, 0) / Math.max(1, values.length)).toFixed(4));
+  const chance = mean(scenes.map((s) => Math.min(1, 5 / catalogue.length)));
+  return {
+    room_scenes: scenes.length,
+    catalogue_products: catalogue.length,
+    recall_at_5: mean(recalls.map((r) => r.crops)),
+    recall_at_5_whole_photo: mean(recalls.map((r) => r.whole)),
+    recall_at_5_chance: chance,
+    unreadable_scenes: skipped,
+  };
+}

@@ -1,0 +1,69 @@
+import type { CatalogTransaction } from '../../shared/catalog/catalog.repository.ts';
+import {
+  adjustForCondition,
+  type PriceRules,
+  type PriceSuggestion,
+  suggestPrice,
+} from '../../shared/catalog/price-suggestion.ts';
+import type { Scored } from './canonicalize.ts';
+
+/** Documented in docs/catalog.md: a product median needs 2 prices, a neighbour median 3, a category 5. */
+export const PRICE_RULES: PriceRules = {
+  minProduct: 2,
+  minComparables: 3,
+  minCategory: 5,
+  minSimilarity: 0.5,
+};
+
+/**
+ * Gathers the comparables of one listing, the priced listings of its product and its priced nearest
+ * neighbours in the same predicted category, and suggests a price. The currency is the listing's
+ * own, or (unpriced listing) the one most of its comparables use.
+ */
+export async function priceListing(
+  tx: CatalogTransaction,
+  listing: {
+    id: string;
+    productId: number;
+    category: string;
+    currency: string | null;
+    space: string;
+    embedding: number[];
+  },
+  scored: Scored[],
+  ratios: Map<string, { ratio: number; listings: number }>,
+): Promise<PriceSuggestion & { currency: string }> {
+  const sameProduct = await tx.productPrices(listing.productId, listing.space, listing.embedding, listing.id);
+  const inProduct = new Set(sameProduct.map((c) => c.listing_id));
+  const neighbours = scored.filter(
+    (n) => n.price_minor !== null && n.category === listing.category && !inProduct.has(n.listing_id),
+  );
+  const comparables = [
+    ...sameProduct.map((c) => ({ ...c, same_product: true })),
+    ...neighbours.map((c) => ({ ...c, same_product: false })),
+  ].map((c) => ({
+    listing_id: c.listing_id,
+    similarity: Number(c.similarity.toFixed(4)),
+    amount_minor: c.price_minor as number,
+    currency: c.currency as string,
+    same_product: c.same_product,
+    condition: c.condition,
+  }));
+  const adjusted = adjustForCondition(comparables, await tx.conditionOf(listing.id), ratios);
+  const currency = listing.currency ?? majority(comparables.map((c) => c.currency)) ?? 'EUR';
+  const categoryPrices = await tx.categoryPrices(listing.space, listing.category, currency, listing.id);
+  const suggestion = suggestPrice({
+    comparables,
+    categoryPrices,
+    category: listing.category,
+    currency,
+    rules: PRICE_RULES,
+  });
+  return { ...suggestion, currency };
+}
+
+function majority(values: string[]): string | null {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+}

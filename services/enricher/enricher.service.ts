@@ -1,0 +1,70 @@
+import type { Bus } from '../../shared/bus/bus.ts';
+import { type Consumer, startConsumer } from '../../shared/bus/consumer-runtime.ts';
+import { createEventPublisher } from '../../shared/bus/event-publisher.ts';
+import { createCatalogRepository } from '../../shared/catalog/catalog.repository.ts';
+import type { Config } from '../../shared/config/load-config.ts';
+import type { Database } from '../../shared/db/open-database.ts';
+import type { EventCodec } from '../../shared/events/event-codec.ts';
+import { TOPICS } from '../../shared/events/topics.ts';
+import { createImageFetcher, fetchPolicy } from '../../shared/image/image-fetcher.ts';
+import type { Logger } from '../../shared/log/logger.ts';
+import { createModelRegistry, ensureServingModel } from '../../shared/model/model-registry.repository.ts';
+import { createModelRuntime, type ModelRuntime, runtimeOptions } from '../../shared/model/model-runtime.ts';
+import { watchServingModel } from '../../shared/model/model-watcher.ts';
+import { createEnricher } from './enricher.ts';
+
+export const ENRICHER_GROUP = 'grokcat-enricher';
+
+/** The enricher: the serving model (hot-swapped), a consumer of listings.created and photos.uploaded. */
+export async function startEnricherService(deps: {
+  config: Config;
+  database: Database;
+  bus: Bus;
+  codec: EventCodec;
+  log: Logger;
+  /** A runtime the process already has (grokcat start shares one with the api). */
+  runtime?: ModelRuntime;
+}): Promise<{ runtime: ModelRuntime; consumer: Consumer; stop(): Promise<void> }> {
+  const { config } = deps;
+  const log = deps.log.child({ service: 'enricher' });
+  const files = await ensureServingModel(config, deps.database.knex, log);
+  // Enrichments reference their model version: a pinned model (GROKCAT_MODEL) is registered too.
+  await createModelRegistry(deps.database.knex).register(files, { status: 'candidate' });
+  const runtime = deps.runtime ?? (await createModelRuntime(files, runtimeOptions(config), log));
+  const watcher = config.model.path
+    ? null
+    : await watchServingModel({ bus: deps.bus, codec: deps.codec, runtime, config, log });
+  const enricher = createEnricher({
+    runtime,
+    fetcher: createImageFetcher(fetchPolicy(config)),
+    catalog: createCatalogRepository(deps.database.knex),
+    publisher: createEventPublisher({ bus: deps.bus, codec: deps.codec }),
+    tagThreshold: config.catalog.tagThreshold,
+    log,
+  });
+  const consumer = await startConsumer({
+    bus: deps.bus,
+    codec: deps.codec,
+    log,
+    group: ENRICHER_GROUP,
+    topics: [TOPICS.listingsCreated, TOPICS.photosUploaded],
+    handler: async (events, ctx) =>
+      ctx.topic === TOPICS.photosUploaded
+        ? enricher.handlePhotos(events, ctx)
+        : enricher.handleListings(events, ctx),
+    retry: config.consumer.retry,
+    maxBatchSize: config.consumer.maxBatch,
+    fromBeginning: true,
+    heartbeatMs: config.consumer.heartbeatMs,
+  });
+  log.info({ model: runtime.version }, 'enricher started');
+  return {
+    runtime,
+    consumer,
+    async stop() {
+      await consumer.stop();
+      await watcher?.stop();
+      if (!deps.runtime) await runtime.close();
+    },
+  };
+}

@@ -1,0 +1,486 @@
+import type { Knex } from 'knex';
+import { ensureVectorIndex, vectorLiteral, vectorSql } from './vector-index.ts';
+
+export interface ListingRecord {
+  id: string;
+  title: string;
+  description: string;
+  price: { amount_minor: number; currency: string } | null;
+  seller_id: string | null;
+  marketplace_category: string | null;
+  condition: string | null;
+  source_event_id: string;
+}
+
+export interface ImageRecord {
+  position: number;
+  ref_kind: 'url' | 'file' | 'inline';
+  ref: string;
+  sha256: string | null;
+  width: number | null;
+  height: number | null;
+  status: 'ok' | 'failed';
+  error_code: string | null;
+  error_message: string | null;
+}
+
+export interface EnrichmentRecord {
+  listing_id: string;
+  model_version: string;
+  embedding_space: string;
+  category: string;
+  category_confidence: number;
+  attributes: Record<string, { label: string; p: number }[]>;
+  queries: { query: string; p: number }[];
+  embedding: number[];
+  source_event_id: string;
+}
+
+export interface Neighbour {
+  listing_id: string;
+  product_id: number | null;
+  similarity: number;
+  title: string;
+  price_minor: number | null;
+  currency: string | null;
+  category: string;
+  condition: string | null;
+}
+
+export interface MatchLabel {
+  a: string;
+  b: string;
+  same: boolean;
+}
+
+const toNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+
+/**
+ * The catalogue in Postgres: listings, their photos, enrichments per model version, canonical
+ * products (union-find through `merged_into`) and price suggestions. Every write is an upsert
+ * keyed by what the event names, so a redelivered batch rewrites the same rows.
+ */
+export function createCatalogRepository(knex: Knex) {
+  return {
+    knex,
+    transaction: <T>(work: (tx: CatalogTransaction) => Promise<T>) =>
+      knex.transaction((trx) => work(catalogTransaction(trx))),
+    /** The embedding space of a model version (its card's, else the version itself); null if unknown. */
+    async spaceOf(version: string): Promise<string | null> {
+      const row = await knex('model_versions').where({ version }).first('card');
+      if (!row) return null;
+      const card = (typeof row.card === 'string' ? JSON.parse(row.card) : row.card) as {
+        embedding_space?: string;
+      };
+      return card.embedding_space ?? version;
+    },
+    /** How far these listings got: enriched, cataloged (in a product), distinct products, priced. */
+    async progress(
+      listingIds: string[],
+    ): Promise<{ enriched: number; cataloged: number; products: number; priced: number }> {
+      if (listingIds.length === 0) return { enriched: 0, cataloged: 0, products: 0, priced: 0 };
+      const rows = await knex.raw(
+        `SELECT (SELECT count(DISTINCT listing_id) FROM enrichments WHERE listing_id = ANY(?::text[])) AS enriched,
+                (SELECT count(*) FROM listings WHERE id = ANY(?::text[]) AND product_id IS NOT NULL) AS cataloged,
+                (SELECT count(DISTINCT product_id) FROM listings WHERE id = ANY(?::text[])) AS products,
+                (SELECT count(DISTINCT listing_id) FROM price_suggestions WHERE listing_id = ANY(?::text[]) AND status = 'suggested') AS priced`,
+        [listingIds, listingIds, listingIds, listingIds],
+      );
+      const row = rows.rows[0] as Record<string, unknown>;
+      return {
+        enriched: Number(row.enriched),
+        cataloged: Number(row.cataloged),
+        products: Number(row.products),
+        priced: Number(row.priced),
+      };
+    },
+    /** For evaluation: each listing's product, title, newest enrichment (in `space`) and price suggestion. */
+    async listingsForEvaluation(listingIds: string[], space: string) {
+      const rows = await knex.raw(
+        `SELECT l.id, l.title, l.product_id, e.category, e.embedding::text AS embedding,
+                ps.status AS price_status, ps.price_minor AS suggested_minor, ps.method AS price_method
+           FROM listings l
+           LEFT JOIN LATERAL (SELECT category, embedding FROM enrichments
+                               WHERE listing_id = l.id AND embedding_space = ? ORDER BY updated_at DESC LIMIT 1) e ON true
+           LEFT JOIN LATERAL (SELECT status, price_minor, method FROM price_suggestions
+                               WHERE listing_id = l.id ORDER BY created_at DESC LIMIT 1) ps ON true
+          WHERE l.id = ANY(?::text[])`,
+        [space, listingIds],
+      );
+      return (rows.rows as Record<string, unknown>[]).map((r) => ({
+        id: String(r.id),
+        title: String(r.title),
+        product_id: toNumber(r.product_id),
+        category: r.category === null ? null : String(r.category),
+        embedding:
+          r.embedding === null ? null : Float32Array.from(JSON.parse(String(r.embedding)) as number[]),
+        price_status: r.price_status === null ? null : String(r.price_status),
+        suggested_minor: toNumber(r.suggested_minor),
+        price_method: r.price_method === null ? null : String(r.price_method),
+      }));
+    },
+    async isEmpty(): Promise<boolean> {
+      return !(await knex('listings').first('id'));
+    },
+    ensureIndex: (space: string, dims: number) => ensureVectorIndex(knex, space, dims),
+    /** Labelled listing pairs (latest judgement per pair) both enriched in `space`, with their similarities' inputs. */
+    async labelledPairs(
+      space: string,
+    ): Promise<{ image: number; titleA: string; titleB: string; same: boolean }[]> {
+      const rows = await knex.raw(
+        `WITH judged AS (
+           SELECT DISTINCT ON (LEAST(listing_id, payload->>'other_listing_id'), GREATEST(listing_id, payload->>'other_listing_id'))
+                  listing_id AS a, payload->>'other_listing_id' AS b, (payload->>'same_product')::boolean AS same
+             FROM labels WHERE kind = 'product_match'
+            ORDER BY LEAST(listing_id, payload->>'other_listing_id'), GREATEST(listing_id, payload->>'other_listing_id'), created_at DESC, id DESC)
+         SELECT j.same, la.title AS title_a, lb.title AS title_b,
+                1 - (ea.embedding <=> eb.embedding) AS image
+           FROM judged j
+           JOIN LATERAL (SELECT embedding FROM enrichments WHERE listing_id = j.a AND embedding_space = ? ORDER BY updated_at DESC LIMIT 1) ea ON true
+           JOIN LATERAL (SELECT embedding FROM enrichments WHERE listing_id = j.b AND embedding_space = ? ORDER BY updated_at DESC LIMIT 1) eb ON true
+           JOIN listings la ON la.id = j.a JOIN listings lb ON lb.id = j.b
+          LIMIT 100000`,
+        [space, space],
+      );
+      return (rows.rows as Record<string, unknown>[]).map((r) => ({
+        image: Number(r.image),
+        titleA: String(r.title_a),
+        titleB: String(r.title_b),
+        same: Boolean(r.same),
+      }));
+    },
+    /** Nearest enriched listings outside a transaction (visual search, photo tagging). */
+    neighbours: (args: NeighbourQuery) => neighbours(knex, args),
+    async storePhotoTags(row: {
+      photo_id: string;
+      model_version: string;
+      page_id: string | null;
+      image_ref: string;
+      category: string;
+      products: { product_id: number; listing_id: string | null; score: number }[];
+      source_event_id: string;
+    }): Promise<void> {
+      await knex('photo_tags')
+        .insert({ ...row, products: JSON.stringify(row.products) })
+        .onConflict(['photo_id', 'model_version'])
+        .merge();
+    },
+  };
+}
+
+export type CatalogRepository = ReturnType<typeof createCatalogRepository>;
+
+interface NeighbourQuery {
+  space: string;
+  embedding: ArrayLike<number>;
+  k: number;
+  exclude?: string;
+}
+
+async function neighbours(db: Knex | Knex.Transaction, query: NeighbourQuery): Promise<Neighbour[]> {
+  const sql = vectorSql(query.space, query.embedding.length);
+  const vector = vectorLiteral(query.embedding);
+  // A listing enriched by two versions of one space appears once: its newest enrichment.
+  const rows = await db.raw(
+    `SELECT DISTINCT ON (e.listing_id) e.listing_id, l.product_id, ${sql.similarity('e')} AS similarity,
+            l.title, l.price_minor, l.currency, l.condition, e.category
+       FROM (SELECT * FROM enrichments e WHERE ${sql.where('e')} ${query.exclude ? 'AND e.listing_id <> ?' : ''}
+              ORDER BY ${sql.orderBy('e')} LIMIT ?) e
+       JOIN listings l ON l.id = e.listing_id
+      ORDER BY e.listing_id, e.updated_at DESC`,
+    [vector, ...(query.exclude ? [query.exclude] : []), vector, query.k],
+  );
+  return (rows.rows as Record<string, unknown>[])
+    .map((r) => ({
+      listing_id: String(r.listing_id),
+      product_id: toNumber(r.product_id),
+      similarity: Number(r.similarity),
+      title: String(r.title),
+      price_minor: toNumber(r.price_minor),
+      currency: r.currency === null ? null : String(r.currency).trim(),
+      category: String(r.category),
+      condition: r.condition === null ? null : String(r.condition),
+    }))
+    .sort((a, b) => b.similarity - a.similarity);
+}
+
+function catalogTransaction(trx: Knex.Transaction) {
+  return {
+    trx,
+    /** Serialises canonicalization per embedding space across processes (until the transaction ends). */
+    async lockSpace(space: string): Promise<void> {
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`grokcat:catalog:${space}`]);
+    },
+
+    async upsertListing(listing: ListingRecord): Promise<void> {
+      const row = {
+        id: listing.id,
+        title: listing.title,
+        description: listing.description,
+        price_minor: listing.price?.amount_minor ?? null,
+        currency: listing.price?.currency ?? null,
+        seller_id: listing.seller_id,
+        marketplace_category: listing.marketplace_category,
+        condition: listing.condition,
+        source_event_id: listing.source_event_id,
+        updated_at: trx.fn.now(),
+      };
+      await trx('listings').insert(row).onConflict('id').merge();
+    },
+
+    /** Makes sure the listing row exists (the enricher normally wrote it) without overwriting it. */
+    async ensureListing(listing: {
+      id: string;
+      title: string;
+      price: ListingRecord['price'];
+      source_event_id: string;
+    }): Promise<void> {
+      await trx('listings')
+        .insert({
+          id: listing.id,
+          title: listing.title,
+          price_minor: listing.price?.amount_minor ?? null,
+          currency: listing.price?.currency ?? null,
+          source_event_id: listing.source_event_id,
+        })
+        .onConflict('id')
+        .ignore();
+    },
+
+    /** The listing's photos as last delivered: rows beyond the new count are removed. */
+    async replaceImages(listingId: string, images: ImageRecord[]): Promise<void> {
+      if (images.length > 0) {
+        await trx('listing_images')
+          .insert(images.map((image) => ({ listing_id: listingId, ...image })))
+          .onConflict(['listing_id', 'position'])
+          .merge();
+      }
+      await trx('listing_images')
+        .where({ listing_id: listingId })
+        .andWhere('position', '>=', images.length)
+        .delete();
+    },
+
+    async coverImageId(listingId: string): Promise<number | null> {
+      const row = await trx('listing_images')
+        .where({ listing_id: listingId, status: 'ok' })
+        .orderBy('position')
+        .first('id');
+      return toNumber(row?.id);
+    },
+
+    async upsertEnrichment(record: EnrichmentRecord): Promise<void> {
+      await trx('enrichments')
+        .insert({
+          ...record,
+          attributes: JSON.stringify(record.attributes),
+          queries: JSON.stringify(record.queries),
+          embedding: vectorLiteral(record.embedding),
+          updated_at: trx.fn.now(),
+        })
+        .onConflict(['listing_id', 'model_version'])
+        .merge();
+    },
+
+    neighbours: (query: NeighbourQuery) => neighbours(trx, query),
+
+    async conditionOf(listingId: string): Promise<string | null> {
+      const row = await trx('listings').where({ id: listingId }).first('condition');
+      return row?.condition ?? null;
+    },
+
+    async productOfListing(listingId: string): Promise<number | null> {
+      const row = await trx('listings').where({ id: listingId }).first('product_id');
+      return toNumber(row?.product_id);
+    },
+
+    /** Listings of these products, by product. */
+    async members(productIds: number[]): Promise<Map<number, string[]>> {
+      const out = new Map<number, string[]>(productIds.map((id) => [id, []]));
+      if (productIds.length === 0) return out;
+      const rows = await trx('listings').whereIn('product_id', productIds).select('id', 'product_id');
+      for (const row of rows) out.get(Number(row.product_id))?.push(String(row.id));
+      return out;
+    },
+
+    async createProduct(fields: {
+      category: string;
+      title: string;
+      representativeImageId: number | null;
+      modelVersion: string;
+    }): Promise<number> {
+      const [row] = await trx('products')
+        .insert({
+          category: fields.category,
+          title: fields.title,
+          representative_image_id: fields.representativeImageId,
+          model_version: fields.modelVersion,
+        })
+        .returning('id');
+      return Number(row.id);
+    },
+
+    async assign(listingId: string, productId: number, modelVersion: string): Promise<void> {
+      await trx('listings').where({ id: listingId }).update({ product_id: productId });
+      await trx('enrichments')
+        .where({ listing_id: listingId, model_version: modelVersion })
+        .update({ product_id: productId });
+    },
+
+    /** Merges `others` into `root`: their listings move, and they point at it (never deleted). */
+    async merge(root: number, others: number[]): Promise<void> {
+      if (others.length === 0) return;
+      await trx('listings').whereIn('product_id', others).update({ product_id: root });
+      await trx('enrichments').whereIn('product_id', others).update({ product_id: root });
+      // Path compression: products merged earlier into a loser now point at the root directly.
+      await trx('products')
+        .whereIn('id', others)
+        .orWhereIn('merged_into', others)
+        .update({ merged_into: root, listing_count: 0, updated_at: trx.fn.now() });
+    },
+
+    /** Moves one listing into a product of its own (a person said it is not the same product). */
+    async split(listingId: string): Promise<number> {
+      const latest = await trx('enrichments')
+        .where({ listing_id: listingId })
+        .orderBy('updated_at', 'desc')
+        .first('category', 'model_version');
+      const listing = await trx('listings').where({ id: listingId }).first('title');
+      const cover = await trx('listing_images')
+        .where({ listing_id: listingId, status: 'ok' })
+        .orderBy('position')
+        .first('id');
+      const [row] = await trx('products')
+        .insert({
+          category: latest?.category ?? null,
+          title: listing?.title ?? null,
+          representative_image_id: cover?.id ?? null,
+          model_version: latest?.model_version ?? null,
+        })
+        .returning('id');
+      const id = Number(row.id);
+      await trx('listings').where({ id: listingId }).update({ product_id: id });
+      await trx('enrichments').where({ listing_id: listingId }).update({ product_id: id });
+      return id;
+    },
+
+    async refreshCounts(productIds: number[]): Promise<void> {
+      if (productIds.length === 0) return;
+      await trx.raw(
+        `UPDATE products p SET listing_count = (SELECT count(*) FROM listings l WHERE l.product_id = p.id),
+                updated_at = now()
+          WHERE p.id = ANY(?::bigint[])`,
+        [productIds],
+      );
+    },
+
+    /** Product-match labels touching these listings; the latest judgement of a pair wins. */
+    async matchLabels(listingIds: string[]): Promise<MatchLabel[]> {
+      if (listingIds.length === 0) return [];
+      const rows = await trx.raw(
+        `SELECT DISTINCT ON (LEAST(a, b), GREATEST(a, b)) a, b, same
+           FROM (SELECT listing_id AS a, payload->>'other_listing_id' AS b,
+                        (payload->>'same_product')::boolean AS same, created_at, id
+                   FROM labels
+                  WHERE kind = 'product_match'
+                    AND (listing_id = ANY(?::text[]) OR payload->>'other_listing_id' = ANY(?::text[]))) t
+          ORDER BY LEAST(a, b), GREATEST(a, b), created_at DESC, id DESC`,
+        [listingIds, listingIds],
+      );
+      return (rows.rows as { a: string; b: string; same: boolean }[]).map((r) => ({
+        a: r.a,
+        b: r.b,
+        same: r.same,
+      }));
+    },
+
+    /** Priced listings of a product with their similarity to `embedding` (same space). */
+    async productPrices(
+      productId: number,
+      space: string,
+      embedding: number[],
+      exclude: string,
+    ): Promise<Neighbour[]> {
+      const sql = vectorSql(space, embedding.length);
+      const rows = await trx.raw(
+        `SELECT DISTINCT ON (l.id) l.id AS listing_id, l.product_id, ${sql.similarity('e')} AS similarity,
+                l.title, l.price_minor, l.currency, l.condition, e.category
+           FROM listings l JOIN enrichments e ON e.listing_id = l.id AND ${sql.where('e')}
+          WHERE l.product_id = ? AND l.price_minor IS NOT NULL AND l.id <> ?
+          ORDER BY l.id, e.updated_at DESC`,
+        [vectorLiteral(embedding), productId, exclude],
+      );
+      return (rows.rows as Record<string, unknown>[]).map((r) => ({
+        listing_id: String(r.listing_id),
+        product_id: toNumber(r.product_id),
+        similarity: Number(r.similarity),
+        title: String(r.title),
+        price_minor: toNumber(r.price_minor),
+        currency: String(r.currency).trim(),
+        category: String(r.category),
+        condition: r.condition === null ? null : String(r.condition),
+      }));
+    },
+
+    /**
+     * How condition moves prices in this catalogue: per condition, the median ratio of a listing's
+     * price to its product's median price (products with 2+ priced listings; the newest 20,000).
+     */
+    async conditionRatios(): Promise<Map<string, { ratio: number; listings: number }>> {
+      const rows = await trx.raw(
+        `WITH priced AS (SELECT id, product_id, condition, price_minor, currency FROM listings
+                          WHERE price_minor > 0 AND product_id IS NOT NULL AND condition IS NOT NULL
+                          ORDER BY updated_at DESC LIMIT 20000),
+              products AS (SELECT product_id, currency, percentile_cont(0.5) WITHIN GROUP (ORDER BY price_minor) AS median
+                             FROM priced GROUP BY product_id, currency HAVING count(*) >= 2)
+         SELECT p.condition, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.price_minor / m.median) AS ratio, count(*) AS n
+           FROM priced p JOIN products m USING (product_id, currency)
+          GROUP BY p.condition`,
+      );
+      return new Map(
+        (rows.rows as { condition: string; ratio: number; n: string }[]).map((r) => [
+          r.condition,
+          { ratio: Number(r.ratio), listings: Number(r.n) },
+        ]),
+      );
+    },
+
+    /** Asking prices of the category's listings in one currency (latest enrichment per listing). */
+    async categoryPrices(
+      space: string,
+      category: string,
+      currency: string,
+      exclude: string,
+    ): Promise<number[]> {
+      const rows = await trx('listings as l')
+        .join('enrichments as e', 'e.listing_id', 'l.id')
+        .where({ 'e.embedding_space': space, 'e.category': category, 'l.currency': currency })
+        .whereNotNull('l.price_minor')
+        .whereNot('l.id', exclude)
+        .distinct('l.id', 'l.price_minor')
+        .limit(2000);
+      return rows.map((r) => Number(r.price_minor));
+    },
+
+    async storePriceSuggestion(row: {
+      listing_id: string;
+      model_version: string;
+      status: 'suggested' | 'insufficient_data';
+      price_minor: number | null;
+      low_minor: number | null;
+      high_minor: number | null;
+      currency: string | null;
+      confidence: number | null;
+      method: string;
+      comparables: unknown[];
+      reason: string | null;
+    }): Promise<void> {
+      await trx('price_suggestions')
+        .insert({ ...row, comparables: JSON.stringify(row.comparables) })
+        .onConflict(['listing_id', 'model_version'])
+        .merge();
+    },
+  };
+}
+
+export type CatalogTransaction = ReturnType<typeof catalogTransaction>;
