@@ -8,7 +8,7 @@ import { dHash, hashDistance, pHash } from '../../shared/image/perceptual-hash.t
 import { seedOf } from '../../shared/training/seeded-random.ts';
 import { type MatchSettings, scoreNeighbours } from '../cataloger/canonicalize.ts';
 import { priceListing } from '../cataloger/price-comparables.ts';
-import type { GroundTruth } from '../demo/demo-marketplace.ts';
+import type { DemoListing, GroundTruth } from '../demo/demo-marketplace.ts';
 import { dot, type EvalItem, evaluateMethod, scoreAssignment } from './clustering-eval.ts';
 
 /** The newest demo run's ground truth under `folder` (GROKCAT_HOME/demo), or the named run's. */
@@ -95,6 +95,23 @@ export async function evaluateDemo(args: {
     );
   }
   const ape = (estimate: number, actual: number) => Math.abs(estimate - actual) / actual;
+  // The same baseline on the category the model predicted (what grokcat knows of a listing).
+  const predictedMedian = new Map<string, number>();
+  for (const category of new Set(priced.map((l) => rows.get(l.listing_id)?.category ?? ''))) {
+    const prices = priced
+      .filter((l) => rows.get(l.listing_id)?.category === category)
+      .map((l) => l.true_price_minor);
+    if (prices.length > 0) predictedMedian.set(category, median(prices) as number);
+  }
+  const predictedBaseline = (of: DemoListing[]) =>
+    round(
+      median(
+        of.flatMap((l) => {
+          const m = predictedMedian.get(rows.get(l.listing_id)?.category ?? '');
+          return m === undefined ? [] : [ape(m, l.true_price_minor)];
+        }),
+      ),
+    );
   const heldOut = truth.listings.filter((l) => l.held_out && rows.has(l.listing_id));
   const suggested = heldOut.filter((l) => rows.get(l.listing_id)?.price_status === 'suggested');
   // The same rules again on the final catalogue (read only), where the baseline's medians come from:
@@ -138,7 +155,9 @@ export async function evaluateDemo(args: {
     const of = finalSuggested.filter((l) => repriced.get(l.listing_id)?.method === method);
     finalMethods[method] = {
       listings: of.length,
-      mdape: round(median(of.map((l) => ape(repriced.get(l.listing_id)?.amount as number, l.true_price_minor)))),
+      mdape: round(
+        median(of.map((l) => ape(repriced.get(l.listing_id)?.amount as number, l.true_price_minor))),
+      ),
     };
   }
   // The baseline: the median asking price of the listing's true category over every priced listing.
@@ -191,6 +210,7 @@ export async function evaluateDemo(args: {
           ),
         ),
         baseline_category_median_mdape: baseline(finalSuggested),
+        baseline_predicted_category_median_mdape: predictedBaseline(finalSuggested),
         by_method: finalMethods,
       },
       as_emitted: {

@@ -49,9 +49,22 @@ export async function priceListing(
     same_product: c.same_product,
     condition: c.condition,
   }));
-  const adjusted = adjustForCondition(comparables, await tx.conditionOf(listing.id), ratios);
+  const condition = await tx.conditionOf(listing.id);
+  const adjusted = adjustForCondition(comparables, condition, ratios);
   const currency = listing.currency ?? majority(comparables.map((c) => c.currency)) ?? 'EUR';
-  const categoryPrices = await tx.categoryPrices(listing.space, listing.category, currency, listing.id);
+  // The category's prices too are brought to this listing's condition before their median is taken.
+  const categoryPrices = adjustForCondition(
+    (await tx.categoryPrices(listing.space, listing.category, currency, listing.id)).map((p, i) => ({
+      listing_id: String(i),
+      similarity: 0,
+      amount_minor: p.amount_minor,
+      currency,
+      same_product: false,
+      condition: p.condition,
+    })),
+    condition,
+    ratios,
+  ).map((p) => p.adjusted_minor ?? p.amount_minor);
   const suggestion = suggestPrice({
     comparables,
     categoryPrices,

@@ -451,15 +451,15 @@ function catalogTransaction(trx: Knex.Transaction) {
       category: string,
       currency: string,
       exclude: string,
-    ): Promise<number[]> {
+    ): Promise<{ amount_minor: number; condition: string | null }[]> {
       const rows = await trx('listings as l')
         .join('enrichments as e', 'e.listing_id', 'l.id')
         .where({ 'e.embedding_space': space, 'e.category': category, 'l.currency': currency })
         .whereNotNull('l.price_minor')
         .whereNot('l.id', exclude)
-        .distinct('l.id', 'l.price_minor')
+        .distinct('l.id', 'l.price_minor', 'l.condition')
         .limit(2000);
-      return rows.map((r) => Number(r.price_minor));
+      return rows.map((r) => ({ amount_minor: Number(r.price_minor), condition: r.condition ?? null }));
     },
 
     async storePriceSuggestion(row: {

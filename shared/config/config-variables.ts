@@ -332,7 +332,7 @@ export const CONFIG_VARIABLES = {
     schema: positiveNumber,
   },
   GROKCAT_CATALOG_MATCH_THRESHOLD: {
-    default: '0.62',
+    default: '0.55',
     description:
       'Fused (image and title) similarity at or above which a listing joins the product of its nearest match; replaced at start-up by the threshold calibrated from product-match labels when there are at least 20 of both outcomes (docs/catalog.md).',
     schema: fraction,

@@ -15,7 +15,11 @@ export async function dHash(bytes: Uint8Array): Promise<string> {
   return toHex(bits);
 }
 
-/** pHash: grey 32x32, 2-D DCT, the 8x8 lowest frequencies against their median. */
+/**
+ * pHash: grey 32x32, 2-D DCT, an 8x8 block of low frequencies against its median. As imagededup,
+ * the block starts at the second column (`dct[:8, 1:9]`): the first holds the DC term, which says
+ * only how bright the photo is.
+ */
 export async function pHash(bytes: Uint8Array): Promise<string> {
   const n = 32;
   const pixels = await grey(bytes, n, n);
@@ -24,7 +28,7 @@ export async function pHash(bytes: Uint8Array): Promise<string> {
   for (let y = 0; y < n; y++)
     for (let u = 0; u < 8; u++) {
       let sum = 0;
-      for (let x = 0; x < n; x++) sum += (pixels[y * n + x] as number) * cos(u, x);
+      for (let x = 0; x < n; x++) sum += (pixels[y * n + x] as number) * cos(u + 1, x);
       rows[y * 8 + u] = sum;
     }
   const coefficients: number[] = [];
@@ -34,8 +38,9 @@ export async function pHash(bytes: Uint8Array): Promise<string> {
       for (let y = 0; y < n; y++) sum += (rows[y * 8 + u] as number) * cos(v, y);
       coefficients.push(sum);
     }
-  const median = [...coefficients].sort((a, b) => a - b)[32] as number;
-  return toHex(coefficients.map((c) => (c > median ? 1 : 0)));
+  const sorted = [...coefficients].sort((a, b) => a - b);
+  const median = ((sorted[31] as number) + (sorted[32] as number)) / 2;
+  return toHex(coefficients.map((c) => (c >= median ? 1 : 0)));
 }
 
 /** Differing bits of two hashes of equal length. */

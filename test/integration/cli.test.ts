@@ -77,14 +77,15 @@ describe('grokcat CLI', () => {
     assert.ok(json.pending.length >= 8);
   });
 
-  test('start creates ./.grokcat, serves db check, stops cleanly on SIGINT and reuses its data', async () => {
+  test('start creates ./.grokcat, seeds the demo on an empty catalogue, serves db check, stops cleanly on SIGINT and reuses its data', async () => {
     const cwd = path.join(scratch, 'project');
     const home = path.join(cwd, '.grokcat');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(cwd);
-    const env = cleanEnv();
+    const env = cleanEnv({ GROKCAT_DEMO_SEED_LISTINGS: '12' });
 
-    const first = await startCli(['start'], env, READY, { cwd });
+    const first = await startCli(['start'], env, /demo marketplace seeded/, { cwd, timeoutMs: 120_000 });
+    assert.match(first.output().stderr, /"listings":12,"enriched":12,/);
     assert.ok(existsSync(path.join(home, 'pgdata')), 'the default GROKCAT_HOME is ./.grokcat');
     assert.match(first.output().stderr, new RegExp(`embedded database at ${path.join(home, 'pgdata')}`));
 
