@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Bus } from '../bus/bus.ts';
 import { type Consumer, startConsumer } from '../bus/consumer-runtime.ts';
@@ -10,8 +11,8 @@ import type { ModelRuntime } from './model-runtime.ts';
 
 /**
  * Hot swap: follows `models.published` and loads each newly serving version into the runtime
- * (requests in flight finish on the old session). Every process has its own consumer group, since
- * every enricher must swap. The artifact's SHA-256 is checked before loading.
+ * (requests in flight finish on the old session). Every watcher has its own consumer group, since
+ * every runtime must swap. The artifact's SHA-256 is checked before loading.
  */
 export async function watchServingModel(deps: {
   bus: Bus;
@@ -26,7 +27,8 @@ export async function watchServingModel(deps: {
     bus: deps.bus,
     codec: deps.codec,
     log,
-    group: deps.group ?? `grokcat-model-watch-${hostname()}-${process.pid}`,
+    // One group per watcher, never shared: two runtimes in one process (an enricher and an api) both swap.
+    group: deps.group ?? `grokcat-model-watch-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     topics: [TOPICS.modelsPublished],
     retry: deps.config.consumer.retry,
     fromBeginning: false,

@@ -94,11 +94,15 @@ describe('grokcat replay and bench on the embedded bus', () => {
   });
 
   test('replay without an action explains what to do; bad positions are refused', async () => {
-    const none = await runCli(['replay', '--topic', 'listings.created', '--from', 'earliest', '--json'], env);
+    // listings.cataloged is announced for others to consume: no grokcat service handles it.
+    const none = await runCli(
+      ['replay', '--topic', 'listings.cataloged', '--from', 'earliest', '--json'],
+      env,
+    );
     assert.equal(none.code, 1);
     assert.match(
       none.stderr,
-      /USAGE_INVALID: no service handles listings.created yet: use --republish <topic> or --count/,
+      /USAGE_INVALID: no service handles listings.cataloged: use --republish <topic> or --count/,
     );
     const bad = await runCli(
       ['replay', '--topic', 'listings.created', '--from', 'yesterday-ish', '--count'],

@@ -24,6 +24,7 @@ const SCHEMA_TABLES = [
   'listing_images',
   'listings',
   'model_versions',
+  'photo_tags',
   'price_suggestions',
   'products',
   'training_runs',

@@ -85,7 +85,7 @@ export function registerReplayCommand(program: Command): void {
             if (!registered) {
               throw new GrokcatError(
                 'USAGE_INVALID',
-                `no service handles ${options.topic} yet: use --republish <topic> or --count`,
+                `no service handles ${options.topic}: use --republish <topic> or --count`,
               );
             }
             handler = registered;
