@@ -116,7 +116,8 @@ export async function evaluateRoomScenes(
   });
   const mean = (values: number[]) =>
     Number((values.reduce((s, v) => s + v, 0) / Math.max(1, values.length)).toFixed(4));
-  const chance = mean(scenes.map((s) => Math.min(1, 5 / catalogue.length)));
+  // A random top 5 holds each shown product with probability 5 / catalogue size.
+  const chance = Number(Math.min(1, 5 / catalogue.length).toFixed(4));
   return {
     room_scenes: scenes.length,
     catalogue_products: catalogue.length,

@@ -66,7 +66,7 @@ export async function priceListing(
     ratios,
   ).map((p) => p.adjusted_minor ?? p.amount_minor);
   const suggestion = suggestPrice({
-    comparables,
+    comparables: adjusted,
     categoryPrices,
     category: listing.category,
     currency,
