@@ -28,6 +28,9 @@ export function scoreNeighbours(title: string, found: Neighbour[], settings: Mat
     .sort((a, b) => b.fused - a.fused);
 }
 
+/** How much more than the threshold a listing must match a second product to merge the two. */
+export const MERGE_MARGIN = 0.1;
+
 const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
 
 /**
@@ -88,7 +91,11 @@ export async function canonicalize(
     const blocked = negatives.some(
       (l) => (joined.has(l.a) && theirs.includes(l.b)) || (joined.has(l.b) && theirs.includes(l.a)),
     );
-    if (blocked) continue;
+    // Merging two products on one listing's word chains clusters together (single linkage): the
+    // bridge must match the second product clearly, unless a person confirmed it.
+    const bridge = Math.max(...matches.filter((m) => m.product_id === product).map((m) => m.fused), -1);
+    const clear = confirmedProducts.includes(product) || bridge >= settings.threshold + MERGE_MARGIN;
+    if (blocked || !clear) continue;
     merged.push(product);
     for (const id of theirs) joined.add(id);
   }
