@@ -1,5 +1,6 @@
 import { type MatchScores, pairwiseScores, perListingScores } from '../../shared/catalog/match-metrics.ts';
 import { createUnionFind } from '../../shared/catalog/union-find.ts';
+import { dHash, hashDistance, pHash } from '../../shared/image/perceptual-hash.ts';
 
 export interface EvalItem {
   id: string;
@@ -88,3 +89,19 @@ export const dot = (a: Float32Array, b: Float32Array) => {
   for (let k = 0; k < a.length; k++) sum += (a[k] as number) * (b[k] as number);
   return sum;
 };
+
+/** The perceptual-hash baselines as pair scorers (1 - differing bits / 64) over the same photos. */
+export async function perceptualScorers(
+  photos: Uint8Array[],
+): Promise<{ phash: PairScorer; dhash: PairScorer }> {
+  const scorer = (hashes: string[]) => (i: number, j: number) =>
+    1 - hashDistance(hashes[i] as string, hashes[j] as string) / 64;
+  const phashes: string[] = [];
+  const dhashes: string[] = [];
+  // Sequential: sharp runs each on its own threads already.
+  for (const bytes of photos) {
+    phashes.push(await pHash(bytes));
+    dhashes.push(await dHash(bytes));
+  }
+  return { phash: scorer(phashes), dhash: scorer(dhashes) };
+}

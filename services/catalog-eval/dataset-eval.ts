@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { toGrokcatError } from '../../shared/errors/error-catalogue.ts';
-import { dHash, hashDistance, pHash } from '../../shared/image/perceptual-hash.ts';
 import type { ModelRuntime } from '../../shared/model/model-runtime.ts';
 import { readCsvRecords } from '../../shared/training/csv.ts';
 import { pagePhotoRegions } from '../enricher/page-photo-regions.ts';
-import { dot, type EvalItem, evaluateMethod } from './clustering-eval.ts';
+import { dot, type EvalItem, evaluateMethod, perceptualScorers } from './clustering-eval.ts';
 
 const pool = async <T, R>(
   items: T[],
@@ -44,8 +43,7 @@ export async function evaluateGrocery(
     onProgress?.(++done, bytes.length);
     return (run.outputs[0] as { embedding: Float32Array }).embedding;
   });
-  const phashes = await pool(bytes, 4, (b) => pHash(b));
-  const dhashes = await pool(bytes, 4, (b) => dHash(b));
+  const hashes = await perceptualScorers(bytes);
   const items: EvalItem[] = rows.map((r, i) => ({
     id: String(i),
     truth: String(r.product_id),
@@ -59,14 +57,8 @@ export async function evaluateGrocery(
       image: evaluateMethod(items, (i, j) =>
         dot(embeddings[i] as Float32Array, embeddings[j] as Float32Array),
       ),
-      phash: evaluateMethod(
-        items,
-        (i, j) => 1 - hashDistance(phashes[i] as string, phashes[j] as string) / 64,
-      ),
-      dhash: evaluateMethod(
-        items,
-        (i, j) => 1 - hashDistance(dhashes[i] as string, dhashes[j] as string) / 64,
-      ),
+      phash: evaluateMethod(items, hashes.phash),
+      dhash: evaluateMethod(items, hashes.dhash),
       text: null,
       text_note:
         'every photo of a product has the same title here: text matching is not measurable on this set',

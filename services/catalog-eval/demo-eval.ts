@@ -4,12 +4,11 @@ import { fileURLToPath } from 'node:url';
 import type { CatalogRepository } from '../../shared/catalog/catalog.repository.ts';
 import { fusedSimilarity, titleSimilarity, titleTrigrams } from '../../shared/catalog/title-similarity.ts';
 import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
-import { dHash, hashDistance, pHash } from '../../shared/image/perceptual-hash.ts';
 import { seedOf } from '../../shared/training/seeded-random.ts';
 import { type MatchSettings, scoreNeighbours } from '../cataloger/canonicalize.ts';
 import { priceListing } from '../cataloger/price-comparables.ts';
 import type { DemoListing, GroundTruth } from '../demo/demo-marketplace.ts';
-import { dot, type EvalItem, evaluateMethod, scoreAssignment } from './clustering-eval.ts';
+import { dot, type EvalItem, evaluateMethod, perceptualScorers, scoreAssignment } from './clustering-eval.ts';
 
 /** The newest demo run's ground truth under `folder` (GROKCAT_HOME/demo), or the named run's. */
 export function readGroundTruth(folder: string, run?: string): GroundTruth {
@@ -74,8 +73,7 @@ export async function evaluateDemo(args: {
   const embeddings = listings.map((l) => rows.get(l.listing_id)?.embedding as Float32Array);
   const titles = listings.map((l) => titleTrigrams(rows.get(l.listing_id)?.title ?? l.title));
   const covers = listings.map((l) => readFileSync(fileURLToPath(l.images[0] as string)));
-  const phashes = await Promise.all(covers.map((bytes) => pHash(bytes)));
-  const dhashes = await Promise.all(covers.map((bytes) => dHash(bytes)));
+  const hashes = await perceptualScorers(covers);
   const image = (i: number, j: number) => dot(embeddings[i] as Float32Array, embeddings[j] as Float32Array);
   const text = (i: number, j: number) =>
     titleSimilarity(titles[i] as Map<string, number>, titles[j] as Map<string, number>);
@@ -190,14 +188,8 @@ export async function evaluateDemo(args: {
       image: evaluateMethod(items, image),
       text: evaluateMethod(items, text),
       fused: evaluateMethod(items, (i, j) => fusedSimilarity(image(i, j), text(i, j), args.match.textWeight)),
-      phash: evaluateMethod(
-        items,
-        (i, j) => 1 - hashDistance(phashes[i] as string, phashes[j] as string) / 64,
-      ),
-      dhash: evaluateMethod(
-        items,
-        (i, j) => 1 - hashDistance(dhashes[i] as string, dhashes[j] as string) / 64,
-      ),
+      phash: evaluateMethod(items, hashes.phash),
+      dhash: evaluateMethod(items, hashes.dhash),
     },
     price: {
       held_out: heldOut.length,
