@@ -85,33 +85,31 @@ export async function evaluateDemo(args: {
   const onTest = <V>(map: Map<string, V>) => new Map([...map].filter(([id]) => testIds.has(id)));
 
   const priced = truth.listings.filter((l) => !l.held_out);
-  const categoryMedian = new Map<string, number>();
-  for (const category of new Set(priced.map((l) => l.category))) {
-    categoryMedian.set(
-      category,
-      median(priced.filter((l) => l.category === category).map((l) => l.true_price_minor)) as number,
-    );
-  }
   const ape = (estimate: number, actual: number) => Math.abs(estimate - actual) / actual;
-  // The same baseline on the category the model predicted (what grokcat knows of a listing).
-  const predictedMedian = new Map<string, number>();
-  for (const category of new Set(priced.map((l) => rows.get(l.listing_id)?.category ?? ''))) {
-    const prices = priced
-      .filter((l) => rows.get(l.listing_id)?.category === category)
-      .map((l) => l.true_price_minor);
-    if (prices.length > 0) predictedMedian.set(category, median(prices) as number);
-  }
-  const predictedBaseline = (of: DemoListing[]) =>
-    round(
-      median(
-        of.flatMap((l) => {
-          const m = predictedMedian.get(rows.get(l.listing_id)?.category ?? '');
-          return m === undefined ? [] : [ape(m, l.true_price_minor)];
-        }),
-      ),
-    );
+  /** Baseline: every listing priced at the median true price of the priced listings of its group. */
+  const medianBaseline = (groupOf: (l: DemoListing) => string | undefined) => {
+    const medians = new Map<string, number>();
+    for (const group of new Set(priced.map(groupOf))) {
+      if (group === undefined) continue;
+      medians.set(
+        group,
+        median(priced.filter((l) => groupOf(l) === group).map((l) => l.true_price_minor)) as number,
+      );
+    }
+    return (of: DemoListing[]) =>
+      round(
+        median(
+          of.flatMap((l) => {
+            const m = medians.get(groupOf(l) ?? '');
+            return m === undefined ? [] : [ape(m, l.true_price_minor)];
+          }),
+        ),
+      );
+  };
+  // The true category (the demo's), and the category the model predicted (what grokcat knows).
+  const trueCategoryBaseline = medianBaseline((l) => l.category);
+  const predictedCategoryBaseline = medianBaseline((l) => rows.get(l.listing_id)?.category ?? undefined);
   const heldOut = truth.listings.filter((l) => l.held_out && rows.has(l.listing_id));
-  const suggested = heldOut.filter((l) => rows.get(l.listing_id)?.price_status === 'suggested');
   // The same rules again on the final catalogue (read only), where the baseline's medians come from:
   // a listing cataloged first had almost nothing to compare with when its suggestion was made.
   const repriced = new Map<string, { amount: number | null; method: string }>();
@@ -147,33 +145,28 @@ export async function evaluateDemo(args: {
       });
     }
   });
-  const finalSuggested = heldOut.filter((l) => repriced.get(l.listing_id)?.amount != null);
-  const finalMethods: Record<string, { listings: number; mdape: number | null }> = {};
-  for (const method of new Set(finalSuggested.map((l) => repriced.get(l.listing_id)?.method ?? 'none'))) {
-    const of = finalSuggested.filter((l) => repriced.get(l.listing_id)?.method === method);
-    finalMethods[method] = {
-      listings: of.length,
-      mdape: round(
-        median(of.map((l) => ape(repriced.get(l.listing_id)?.amount as number, l.true_price_minor))),
+  /** MdAPE of one set of suggestions over the held-out listings, overall and by rule, against both baselines. */
+  const report = (
+    suggestionOf: (l: DemoListing) => { amount: number | null; method: string } | undefined,
+  ) => {
+    const made = heldOut.filter((l) => suggestionOf(l)?.amount != null);
+    const mdape = (of: DemoListing[]) =>
+      round(median(of.map((l) => ape(suggestionOf(l)?.amount as number, l.true_price_minor))));
+    const methods = [...new Set(made.map((l) => suggestionOf(l)?.method ?? 'none'))];
+    return {
+      suggested: made.length,
+      coverage: round(heldOut.length ? made.length / heldOut.length : null),
+      mdape: mdape(made),
+      baseline_category_median_mdape: trueCategoryBaseline(made),
+      baseline_predicted_category_median_mdape: predictedCategoryBaseline(made),
+      by_method: Object.fromEntries(
+        methods.map((method) => {
+          const of = made.filter((l) => suggestionOf(l)?.method === method);
+          return [method, { listings: of.length, mdape: mdape(of) }];
+        }),
       ),
     };
-  }
-  // The baseline: the median asking price of the listing's true category over every priced listing.
-  const baseline = (of: typeof heldOut) =>
-    round(
-      median(
-        of.flatMap((l) =>
-          categoryMedian.has(l.category)
-            ? [ape(categoryMedian.get(l.category) as number, l.true_price_minor)]
-            : [],
-        ),
-      ),
-    );
-  const byMethod: Record<string, number> = {};
-  for (const l of suggested) {
-    const method = rows.get(l.listing_id)?.price_method ?? 'none';
-    byMethod[method] = (byMethod[method] ?? 0) + 1;
-  }
+  };
   return {
     run: truth.run,
     source: truth.source,
@@ -193,29 +186,13 @@ export async function evaluateDemo(args: {
     },
     price: {
       held_out: heldOut.length,
-      final_catalogue: {
-        suggested: finalSuggested.length,
-        coverage: round(heldOut.length ? finalSuggested.length / heldOut.length : null),
-        mdape: round(
-          median(
-            finalSuggested.map((l) => ape(repriced.get(l.listing_id)?.amount as number, l.true_price_minor)),
-          ),
-        ),
-        baseline_category_median_mdape: baseline(finalSuggested),
-        baseline_predicted_category_median_mdape: predictedBaseline(finalSuggested),
-        by_method: finalMethods,
-      },
-      as_emitted: {
-        suggested: suggested.length,
-        coverage: round(heldOut.length ? suggested.length / heldOut.length : null),
-        mdape: round(
-          median(
-            suggested.map((l) => ape(rows.get(l.listing_id)?.suggested_minor as number, l.true_price_minor)),
-          ),
-        ),
-        baseline_category_median_mdape: baseline(suggested),
-        by_method: byMethod,
-      },
+      final_catalogue: report((l) => repriced.get(l.listing_id)),
+      as_emitted: report((l) => {
+        const row = rows.get(l.listing_id);
+        return row?.price_status === 'suggested'
+          ? { amount: row.suggested_minor, method: row.price_method ?? 'none' }
+          : undefined;
+      }),
     },
   };
 }

@@ -1,33 +1,36 @@
-import type { Bus } from '../../shared/bus/bus.ts';
 import { type Consumer, startConsumer } from '../../shared/bus/consumer-runtime.ts';
 import { createEventPublisher } from '../../shared/bus/event-publisher.ts';
 import { createCatalogRepository } from '../../shared/catalog/catalog.repository.ts';
-import type { Config } from '../../shared/config/load-config.ts';
-import type { Database } from '../../shared/db/open-database.ts';
-import type { EventCodec } from '../../shared/events/event-codec.ts';
 import { TOPICS } from '../../shared/events/topics.ts';
-import type { Logger } from '../../shared/log/logger.ts';
 import { embeddingSpace } from '../../shared/model/grok/model-card.ts';
 import { createModelRegistry } from '../../shared/model/model-registry.repository.ts';
 import { createLabelsRepository } from '../../shared/training/labels.repository.ts';
+import type { ServiceDependencies } from '../system/service-dependencies.ts';
 import type { MatchSettings } from './canonicalize.ts';
 import { createCataloger } from './cataloger.ts';
 import { createMatchLabelHandler, thresholdFromLabels } from './match-labels.ts';
 
 export const CATALOGER_GROUP = 'grokcat-cataloger';
 
+/** The cataloger's handler over the catalogue and the bus (also for replays). */
+export function catalogerOf(deps: ServiceDependencies, settings: () => MatchSettings) {
+  return createCataloger({
+    catalog: createCatalogRepository(deps.database.knex),
+    publisher: createEventPublisher({ bus: deps.bus, codec: deps.codec }),
+    settings,
+    neighbours: deps.config.catalog.neighbours,
+    log: deps.log,
+  });
+}
+
 /**
  * The cataloger consuming listings.enriched, and labels.product_match in a group of its own (a
  * person's judgement applies at once). The match threshold is the configured default unless enough
  * product-match labels exist in the serving model's space to calibrate it (checked at start).
  */
-export async function startCatalogerService(deps: {
-  config: Config;
-  database: Database;
-  bus: Bus;
-  codec: EventCodec;
-  log: Logger;
-}): Promise<{ consumers: Consumer[]; settings: () => MatchSettings; stop(): Promise<void> }> {
+export async function startCatalogerService(
+  deps: ServiceDependencies,
+): Promise<{ consumers: Consumer[]; settings: () => MatchSettings; stop(): Promise<void> }> {
   const { config } = deps;
   const log = deps.log.child({ service: 'cataloger' });
   const catalog = createCatalogRepository(deps.database.knex);
@@ -46,13 +49,7 @@ export async function startCatalogerService(deps: {
         : 'match threshold: configured default',
     );
   }
-  const cataloger = createCataloger({
-    catalog,
-    publisher: createEventPublisher({ bus: deps.bus, codec: deps.codec }),
-    settings: () => settings,
-    neighbours: config.catalog.neighbours,
-    log,
-  });
+  const cataloger = catalogerOf({ ...deps, log }, () => settings);
   const common = {
     bus: deps.bus,
     codec: deps.codec,

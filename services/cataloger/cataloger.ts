@@ -4,12 +4,15 @@ import {
   type EventPublisher,
   type EventToPublish,
 } from '../../shared/bus/event-publisher.ts';
-import type { CatalogRepository } from '../../shared/catalog/catalog.repository.ts';
+import type { CatalogRepository, CatalogTransaction } from '../../shared/catalog/catalog.repository.ts';
 import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { TOPICS } from '../../shared/events/topics.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { canonicalize, type MatchSettings, scoreNeighbours } from './canonicalize.ts';
 import { priceListing } from './price-comparables.ts';
+
+type ConditionRatios = Awaited<ReturnType<CatalogTransaction['conditionRatios']>>;
+const RATIOS_TTL_MS = 60_000;
 
 interface ListingEnriched {
   event_id: string;
@@ -39,6 +42,21 @@ export interface CatalogerDeps {
  * catalogers never create two products for duplicates they see at the same moment.
  */
 export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHandler } {
+  // Condition ratios cost an aggregate over the catalogue: on a large one they move slowly and are
+  // refreshed once a minute; on a small one (a new catalogue filling up) every batch, cheaply.
+  let ratiosCache: { value: ConditionRatios; at: number; listings: number } | null = null;
+  const conditionRatios = async (tx: CatalogTransaction): Promise<ConditionRatios> => {
+    const stale = !ratiosCache || Date.now() - ratiosCache.at > RATIOS_TTL_MS || ratiosCache.listings < 1000;
+    if (stale) {
+      const value = await tx.conditionRatios();
+      ratiosCache = {
+        value,
+        at: Date.now(),
+        listings: [...value.values()].reduce((sum, r) => sum + r.listings, 0),
+      };
+    }
+    return (ratiosCache as { value: ConditionRatios }).value;
+  };
   const handleEnriched: EventHandler = async (events, ctx) => {
     const spaces = new Map<string, string>();
     const outgoing: EventToPublish[] = [];
@@ -57,7 +75,7 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
     }
     await deps.catalog.transaction(async (tx) => {
       for (const space of [...new Set(spaces.values())].sort()) await tx.lockSpace(space);
-      const ratios = await tx.conditionRatios();
+      const ratios = await conditionRatios(tx);
       for (const event of events) {
         const e = event.value as unknown as ListingEnriched;
         const space = spaces.get(e.model_version) as string;

@@ -1,30 +1,35 @@
-import type { Bus } from '../../shared/bus/bus.ts';
 import { type Consumer, startConsumer } from '../../shared/bus/consumer-runtime.ts';
 import { createEventPublisher } from '../../shared/bus/event-publisher.ts';
 import { createCatalogRepository } from '../../shared/catalog/catalog.repository.ts';
-import type { Config } from '../../shared/config/load-config.ts';
-import type { Database } from '../../shared/db/open-database.ts';
-import type { EventCodec } from '../../shared/events/event-codec.ts';
 import { TOPICS } from '../../shared/events/topics.ts';
 import { createImageFetcher, fetchPolicy } from '../../shared/image/image-fetcher.ts';
-import type { Logger } from '../../shared/log/logger.ts';
 import { createModelRegistry, ensureServingModel } from '../../shared/model/model-registry.repository.ts';
 import { createModelRuntime, type ModelRuntime, runtimeOptions } from '../../shared/model/model-runtime.ts';
 import { watchServingModel } from '../../shared/model/model-watcher.ts';
+import type { ServiceDependencies } from '../system/service-dependencies.ts';
 import { createEnricher } from './enricher.ts';
 
 export const ENRICHER_GROUP = 'grokcat-enricher';
 
+/** The enricher's handlers over the configured image fetcher, the catalogue and the bus (also for replays). */
+export function enricherOf(deps: ServiceDependencies, runtime: ModelRuntime) {
+  return createEnricher({
+    runtime,
+    fetcher: createImageFetcher(fetchPolicy(deps.config)),
+    catalog: createCatalogRepository(deps.database.knex),
+    publisher: createEventPublisher({ bus: deps.bus, codec: deps.codec }),
+    tagThreshold: deps.config.catalog.tagThreshold,
+    log: deps.log,
+  });
+}
+
 /** The enricher: the serving model (hot-swapped), a consumer of listings.created and photos.uploaded. */
-export async function startEnricherService(deps: {
-  config: Config;
-  database: Database;
-  bus: Bus;
-  codec: EventCodec;
-  log: Logger;
-  /** A runtime the process already has (grokcat start shares one with the api). */
-  runtime?: ModelRuntime;
-}): Promise<{ runtime: ModelRuntime; consumer: Consumer; stop(): Promise<void> }> {
+export async function startEnricherService(
+  deps: ServiceDependencies & {
+    /** A runtime the process already has (grokcat start shares one with the api). */
+    runtime?: ModelRuntime;
+  },
+): Promise<{ runtime: ModelRuntime; consumer: Consumer; stop(): Promise<void> }> {
   const { config } = deps;
   const log = deps.log.child({ service: 'enricher' });
   const files = await ensureServingModel(config, deps.database.knex, log);
@@ -34,14 +39,7 @@ export async function startEnricherService(deps: {
   const watcher = config.model.path
     ? null
     : await watchServingModel({ bus: deps.bus, codec: deps.codec, runtime, config, log });
-  const enricher = createEnricher({
-    runtime,
-    fetcher: createImageFetcher(fetchPolicy(config)),
-    catalog: createCatalogRepository(deps.database.knex),
-    publisher: createEventPublisher({ bus: deps.bus, codec: deps.codec }),
-    tagThreshold: config.catalog.tagThreshold,
-    log,
-  });
+  const enricher = enricherOf({ ...deps, log }, runtime);
   const consumer = await startConsumer({
     bus: deps.bus,
     codec: deps.codec,

@@ -41,12 +41,12 @@ export async function tagPagePhoto(
   }
   const space = embeddingSpace(run.files.card);
   const best = new Map<number, { product_id: number; listing_id: string | null; score: number }>();
-  for (const outputs of run.outputs) {
-    const found = await deps.catalog.neighbours({
-      space,
-      embedding: outputs.embedding,
-      k: NEIGHBOURS_PER_REGION,
-    });
+  const regions = await Promise.all(
+    run.outputs.map((outputs) =>
+      deps.catalog.neighbours({ space, embedding: outputs.embedding, k: NEIGHBOURS_PER_REGION }),
+    ),
+  );
+  for (const found of regions) {
     for (const n of found) {
       if (n.product_id === null) continue;
       const seen = best.get(n.product_id);

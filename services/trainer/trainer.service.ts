@@ -1,23 +1,15 @@
-import type { Bus } from '../../shared/bus/bus.ts';
 import { type Consumer, startConsumer } from '../../shared/bus/consumer-runtime.ts';
 import { createEventPublisher } from '../../shared/bus/event-publisher.ts';
-import type { Config } from '../../shared/config/load-config.ts';
-import type { Database } from '../../shared/db/open-database.ts';
-import type { EventCodec } from '../../shared/events/event-codec.ts';
-import type { Logger } from '../../shared/log/logger.ts';
+import type { ServiceDependencies } from '../system/service-dependencies.ts';
 import { LABEL_TOPICS } from './label-handler.ts';
 import { createTrainer, type Trainer } from './trainer.ts';
 
 export const TRAINER_GROUP = 'grokcat-trainer';
 
 /** The trainer consuming the four label topics in its consumer group. */
-export async function startTrainerService(deps: {
-  config: Config;
-  database: Database;
-  bus: Bus;
-  codec: EventCodec;
-  log: Logger;
-}): Promise<{ trainer: Trainer; consumer: Consumer; stop(): Promise<void> }> {
+export async function startTrainerService(
+  deps: ServiceDependencies,
+): Promise<{ trainer: Trainer; consumer: Consumer; stop(): Promise<void> }> {
   const log = deps.log.child({ service: 'trainer' });
   const trainer = createTrainer({
     config: deps.config,

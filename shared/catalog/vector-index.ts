@@ -31,13 +31,15 @@ export function vectorSql(space: string, dims: number) {
 /** pgvector's text form of a vector. */
 export const vectorLiteral = (embedding: ArrayLike<number>) => `[${Array.from(embedding).join(',')}]`;
 
-const ensured = new Set<string>();
+// Per database handle: the index names already made sure of.
+const ensured = new WeakMap<Knex, Set<string>>();
 
 /** Creates the space's HNSW index once (m 16, ef_construction 64: pgvector's defaults). */
 export async function ensureVectorIndex(knex: Knex, space: string, dims: number): Promise<void> {
   const sql = vectorSql(space, dims);
-  const key = `${knex.client.config?.connection ? JSON.stringify(knex.client.config.connection) : ''}|${sql.indexName}`;
-  if (ensured.has(key)) return;
+  const done = ensured.get(knex) ?? new Set<string>();
+  ensured.set(knex, done);
+  if (done.has(sql.indexName)) return;
   try {
     await knex.raw(
       `CREATE INDEX IF NOT EXISTS ${sql.indexName} ON enrichments USING hnsw ((${sql.cast}) vector_cosine_ops) WHERE ${sql.where()}`,
@@ -47,5 +49,5 @@ export async function ensureVectorIndex(knex: Knex, space: string, dims: number)
     if ((error as { code?: string }).code !== '42P07' && (error as { code?: string }).code !== '23505')
       throw error;
   }
-  ensured.add(key);
+  done.add(sql.indexName);
 }

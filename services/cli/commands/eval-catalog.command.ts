@@ -51,20 +51,15 @@ export function registerEvalCatalogCommand(evaluate: Command): void {
             datasets.skipped = `no labelled photo sets at ${dir}`;
           } else {
             runtime = await createModelRuntime(files, runtimeOptions(config), log);
-            const grocery = createProgressBar('grocery-store');
-            datasets['grocery-store'] = await evaluateGrocery(
-              path.join(dir, 'grocery-store'),
-              runtime,
-              grocery.update,
-            );
-            grocery.finish();
-            const ikea = createProgressBar('ikea-catalog room scenes');
-            datasets['ikea-catalog'] = await evaluateRoomScenes(
-              path.join(dir, 'ikea-catalog'),
-              runtime,
-              ikea.update,
-            );
-            ikea.finish();
+            const sets = [
+              ['grocery-store', evaluateGrocery],
+              ['ikea-catalog', evaluateRoomScenes],
+            ] as const;
+            for (const [name, evaluateSet] of sets) {
+              const bar = createProgressBar(name);
+              datasets[name] = await evaluateSet(path.join(dir, name), runtime, bar.update);
+              bar.finish();
+            }
           }
           const c = demo.canonicalization;
           const line = (name: string, r: { pairwise: { f1: number }; per_listing: { f1: number } }) =>
