@@ -3,6 +3,7 @@
 //   unit         *.test.ts beside the code in shared/ and services/
 //   integration  test/integration/**/*.test.ts (PGlite, real processes)
 //   kafka        test/kafka/**/*.test.ts (librdkafka's mock cluster: needs the librdkafka1 package)
+//   e2e          test/e2e/**/*.test.ts (the console in headless Chromium: needs the chromium package)
 // Node 20's runner takes no globs, so the files are listed here. Extra arguments after `--` go to node.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -13,6 +14,7 @@ const suites = {
   unit: ['shared', 'services', 'migrations'],
   integration: ['test/integration'],
   kafka: ['test/kafka'],
+  e2e: ['test/e2e'],
 };
 
 function findTests(dir) {

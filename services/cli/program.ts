@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerApiKeyCommands } from './commands/apikey.command.ts';
 import { registerBenchCommands } from './commands/bench.command.ts';
 import { registerConfigCommand } from './commands/config.command.ts';
 import { registerDbCommands } from './commands/db.command.ts';
@@ -37,5 +38,6 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerEvalCommand(program);
   registerTrainCommand(program);
+  registerApiKeyCommands(program);
   return program;
 }

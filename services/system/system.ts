@@ -4,6 +4,7 @@ import type { Config } from '../../shared/config/load-config.ts';
 import { type Database, openDatabase } from '../../shared/db/open-database.ts';
 import { deadLetterTopic, TOPICS } from '../../shared/events/topics.ts';
 import type { Logger } from '../../shared/log/logger.ts';
+import { startApiService } from '../api/api.service.ts';
 import { startCatalogerService } from '../cataloger/cataloger.service.ts';
 import { startEnricherService } from '../enricher/enricher.service.ts';
 import { startTrainerService } from '../trainer/trainer.service.ts';
@@ -13,15 +14,25 @@ export interface System {
   readonly database: Database;
   readonly bus: Bus;
   readonly trainer: Trainer;
+  /** Where the API and console answer; null when started without them. */
+  readonly apiUrl: string | null;
   stop(): Promise<void>;
 }
 
 /**
  * Everything `grokcat start` runs in one process on the embedded defaults: the database, migrated,
- * the bus with every topic, the trainer, the enricher and the cataloger; the enricher stops first,
- * so nothing new enters while the others finish their batches.
+ * the bus with every topic, the trainer, the enricher, the cataloger and the api; the api and the
+ * enricher stop first, so nothing new enters while the others finish their batches.
  */
-export async function startSystem({ config, log }: { config: Config; log: Logger }): Promise<System> {
+export async function startSystem({
+  config,
+  log,
+  api = true,
+}: {
+  config: Config;
+  log: Logger;
+  api?: boolean;
+}): Promise<System> {
   const database = await openDatabase(config, { log: log.child({ component: 'db' }) });
   log.info(
     { database: database.kind, location: database.location, home: config.home },
@@ -37,11 +48,15 @@ export async function startSystem({ config, log }: { config: Config; log: Logger
   const trainer = await startTrainerService(services);
   const enricher = await startEnricherService(services);
   const cataloger = await startCatalogerService(services);
+  // The api shares the enricher's model runtime: uploads join the enricher's batches.
+  const http = api ? await startApiService({ ...services, runtime: enricher.runtime }) : null;
   return {
     database,
     bus,
     trainer: trainer.trainer,
+    apiUrl: http?.url ?? null,
     async stop() {
+      await http?.stop();
       await enricher.stop();
       await cataloger.stop();
       await trainer.stop();

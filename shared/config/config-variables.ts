@@ -365,6 +365,38 @@ export const CONFIG_VARIABLES = {
       .transform(Number)
       .pipe(z.number().int().min(0).max(100_000)),
   },
+  GROKCAT_HTTP_PORT: {
+    default: '8080',
+    description: 'Port of the HTTP API and the web console (0: any free port, printed at start).',
+    schema: z
+      .string()
+      .regex(/^\d+$/, 'must be a port number')
+      .transform(Number)
+      .pipe(z.number().int().min(0).max(65535)),
+  },
+  GROKCAT_HTTP_HOST: {
+    default: '127.0.0.1',
+    description:
+      'Address the HTTP API listens on; `0.0.0.0` to accept connections from other machines (containers).',
+    schema: z.string().min(1),
+  },
+  GROKCAT_API_RATE_LIMIT: {
+    default: '600',
+    description: 'Requests per minute one API key may make, unless the key was created with its own limit.',
+    schema: positiveInt(1_000_000),
+  },
+  GROKCAT_API_MAX_BODY_BYTES: {
+    default: '1048576',
+    description:
+      'Largest JSON request body the API accepts, in bytes (uploaded images are limited by GROKCAT_IMAGE_MAX_BYTES).',
+    schema: positiveInt(1 << 30),
+  },
+  GROKCAT_API_SIGNING_KEY: {
+    description:
+      'Secret that signs the image links the API hands out (valid one hour); set the same value on every API replica. Unset: a random key per process.',
+    schema: z.string().min(16, 'must be at least 16 characters'),
+    secret: true,
+  },
   GROKCAT_TRAINER_BACKEND: {
     default: 'wasm',
     description:

@@ -71,6 +71,13 @@ export interface Config {
     readonly tagThreshold: number;
     readonly demoSeedListings: number;
   };
+  readonly api: {
+    readonly port: number;
+    readonly host: string;
+    readonly rateLimitPerMinute: number;
+    readonly maxBodyBytes: number;
+    readonly signingKey: string | null;
+  };
   readonly consumer: {
     readonly maxBatch: number;
     readonly retry: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
@@ -222,6 +229,13 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       neighbours: get<number>('GROKCAT_CATALOG_NEIGHBOURS'),
       tagThreshold: get<number>('GROKCAT_TAG_THRESHOLD'),
       demoSeedListings: get<number>('GROKCAT_DEMO_SEED_LISTINGS'),
+    }),
+    api: Object.freeze({
+      port: get<number>('GROKCAT_HTTP_PORT'),
+      host: get<string>('GROKCAT_HTTP_HOST'),
+      rateLimitPerMinute: get<number>('GROKCAT_API_RATE_LIMIT'),
+      maxBodyBytes: get<number>('GROKCAT_API_MAX_BODY_BYTES'),
+      signingKey: get<string | undefined>('GROKCAT_API_SIGNING_KEY') ?? null,
     }),
     consumer: Object.freeze({
       maxBatch: get<number>('GROKCAT_CONSUMER_MAX_BATCH'),

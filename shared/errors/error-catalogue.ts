@@ -57,6 +57,45 @@ export const ERROR_CATALOGUE = {
     status: 500,
     summary: 'a model could not be converted to ONNX',
   },
+  API_KEY_REQUIRED: {
+    retriable: false,
+    status: 401,
+    summary: 'the request has no API key (Authorization: Bearer <key> or X-API-Key)',
+  },
+  API_KEY_INVALID: { retriable: false, status: 401, summary: 'the API key is unknown, malformed or revoked' },
+  API_SCOPE_MISSING: {
+    retriable: false,
+    status: 403,
+    summary: 'the API key lacks the scope this route needs',
+  },
+  RATE_LIMITED: {
+    retriable: true,
+    status: 429,
+    summary:
+      "the API key made more requests than its limit allows; retry after the Retry-After header's seconds",
+  },
+  REQUEST_INVALID: { retriable: false, status: 400, summary: 'the request does not match its schema' },
+  REQUEST_TOO_LARGE: { retriable: false, status: 413, summary: 'the request body or upload is too large' },
+  MEDIA_TYPE_UNSUPPORTED: {
+    retriable: false,
+    status: 415,
+    summary: 'the request has a content type this route does not take',
+  },
+  ROUTE_NOT_FOUND: { retriable: false, status: 404, summary: 'no such route' },
+  LISTING_NOT_FOUND: {
+    retriable: false,
+    status: 404,
+    summary: 'no such listing in the catalogue (a new listing appears once the cataloger wrote it)',
+  },
+  LISTING_NOT_ENRICHED: { retriable: true, status: 409, summary: 'the listing has no enrichment yet' },
+  PRODUCT_NOT_FOUND: { retriable: false, status: 404, summary: 'no such product' },
+  PRICE_NOT_FOUND: { retriable: false, status: 404, summary: 'the listing has no price suggestion yet' },
+  IMAGE_LINK_INVALID: {
+    retriable: false,
+    status: 403,
+    summary: 'the image link is expired or its signature is wrong',
+  },
+  SERVICE_NOT_READY: { retriable: true, status: 503, summary: 'the service is starting or stopping' },
   INTERNAL: { retriable: false, status: 500, summary: 'an unexpected internal error occurred' },
 } as const satisfies Record<string, { retriable: boolean; status: number; summary: string }>;
 

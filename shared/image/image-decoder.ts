@@ -30,6 +30,29 @@ export interface DecodedImage {
  * orientation, resizes to the model's square input and normalises.
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Promise<DecodedImage> {
+  const { width, height, format } = await checkImage(bytes, options.maxPixels);
+  let chw: Float32Array;
+  try {
+    chw = await toModelInput(
+      sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error', pages: 1 }).rotate(),
+      options,
+    );
+  } catch (error) {
+    throw new GrokcatError('IMAGE_REFUSED', `the image does not decode: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return { chw, width, height, format };
+}
+
+/**
+ * Reads only the image's header and refuses what must not be decoded: no image, a format outside
+ * ACCEPTED_FORMATS (by its bytes, never its declared type), more pixels (all frames) than `maxPixels`.
+ */
+export async function checkImage(
+  bytes: Uint8Array,
+  maxPixels: number,
+): Promise<{ width: number; height: number; format: string }> {
   if (bytes.length === 0) throw new GrokcatError('IMAGE_REFUSED', 'the image is empty (0 bytes)');
   let metadata: Metadata;
   try {
@@ -48,24 +71,29 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Pr
     );
   }
   const pixels = (metadata.width ?? 0) * (metadata.height ?? 0) * (metadata.pages ?? 1);
-  if (pixels > options.maxPixels) {
+  if (pixels > maxPixels) {
     throw new GrokcatError(
       'IMAGE_REFUSED',
-      `image has ${pixels} pixels (${metadata.width}x${metadata.height}x${metadata.pages ?? 1}), over the limit of ${options.maxPixels}`,
+      `image has ${pixels} pixels (${metadata.width}x${metadata.height}x${metadata.pages ?? 1}), over the limit of ${maxPixels}`,
     );
   }
-  let chw: Float32Array;
+  return { width: metadata.width ?? 0, height: metadata.height ?? 0, format };
+}
+
+/** A small WebP of an image for display (console, API image links), EXIF orientation applied. */
+export async function renderThumbnail(bytes: Uint8Array, width: number, maxPixels: number): Promise<Buffer> {
+  await checkImage(bytes, maxPixels);
   try {
-    chw = await toModelInput(
-      sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error', pages: 1 }).rotate(),
-      options,
-    );
+    return await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+      .rotate()
+      .resize(width, width, { fit: 'inside', kernel: 'lanczos3' })
+      .webp({ quality: 82 })
+      .toBuffer();
   } catch (error) {
     throw new GrokcatError('IMAGE_REFUSED', `the image does not decode: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  return { chw, width: metadata.width ?? 0, height: metadata.height ?? 0, format };
 }
 
 /** A rectangle of an image as fractions of its (EXIF-oriented) width and height. */

@@ -17,7 +17,7 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   for (const [name, value] of Object.entries(process.env)) {
     if (!name.startsWith('GROKCAT_') && name !== 'DATABASE_URL') env[name] = value;
   }
-  return { ...env, GROKCAT_LOG_FORMAT: 'json', ...extra };
+  return { ...env, GROKCAT_LOG_FORMAT: 'json', GROKCAT_HTTP_PORT: '0', ...extra };
 }
 
 /** A validated config for a test, as loadConfig would build it from these variables. */

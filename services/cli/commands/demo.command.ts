@@ -23,7 +23,7 @@ export function registerDemoCommand(program: Command): void {
             `--listings must be a whole number from 1 to 100000, not ${options.listings}`,
           );
         }
-        const system = await startSystem({ config, log });
+        const system = await startSystem({ config, log, api: false });
         const bar = createProgressBar('demo');
         try {
           const summary = await runDemo({

@@ -7,16 +7,12 @@ import { openDatabase } from '../../../shared/db/open-database.ts';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import { saveHeadWeights } from '../../../shared/model/grok/head-weights.ts';
 import { embeddingSpace } from '../../../shared/model/grok/model-card.ts';
-import {
-  createModelRegistry,
-  ensureServingModel,
-  filesOfVersion,
-} from '../../../shared/model/model-registry.repository.ts';
+import { createModelRegistry, ensureServingModel } from '../../../shared/model/model-registry.repository.ts';
 import { REFERENCE_ASSETS } from '../../../shared/model/model-store.ts';
 import { trainReferenceHeads } from '../../../shared/model/reference/train-reference-heads.ts';
 import { DEFAULT_CUTS, importTrunk } from '../../../shared/model/trunk/import-trunk.ts';
 import type { TrunkName } from '../../../shared/model/trunk/nsfwjs-models.ts';
-import { announceServing } from '../../../shared/training/candidate-model.ts';
+import { rollbackModel } from '../../../shared/training/model-rollback.ts';
 import { ensureTopics } from '../../system/system.ts';
 import { runCommand } from '../command-runtime.ts';
 
@@ -134,29 +130,16 @@ export function registerModelCommands(program: Command): void {
         const bus = openBus(config, { database, log });
         try {
           await ensureTopics(bus, config);
-          const registry = createModelRegistry(database.knex);
           await ensureServingModel(config, database.knex, log);
-          const target = await registry.get(version);
-          if (!target)
-            throw new GrokcatError('MODEL_NOT_FOUND', `no model version ${version} (see grokcat model list)`);
-          if (target.status === 'rejected' && !options.force)
-            throw new GrokcatError(
-              'USAGE_INVALID',
-              `${version} was refused by the gate: add --force to serve it anyway`,
-            );
-          filesOfVersion(target); // refuses a missing or altered artifact before anything changes
-          const { current, previous } = await registry.publish(version);
-          await announceServing(
-            createEventPublisher({ bus, codec: openCodec(config) }),
-            current,
-            previous,
-            'ROLLBACK',
-          );
-          const backfill =
-            previous !== null && embeddingSpace(previous.card) !== embeddingSpace(current.card);
+          const { previous_version, backfill_required: backfill } = await rollbackModel({
+            knex: database.knex,
+            publisher: createEventPublisher({ bus, codec: openCodec(config) }),
+            version,
+            force: options.force === true,
+          });
           print(
-            { ok: true, version, previous_version: previous?.version ?? null, backfill_required: backfill },
-            `${version} serves again (was ${previous?.version ?? 'none'})` +
+            { ok: true, version, previous_version, backfill_required: backfill },
+            `${version} serves again (was ${previous_version ?? 'none'})` +
               (backfill
                 ? `\nits embedding space differs: run a backfill: grokcat replay --topic listings.created --from earliest`
                 : ''),

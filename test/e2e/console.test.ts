@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { runDemo } from '../../services/demo/demo-run.ts';
+import { type System, startSystem } from '../../services/system/system.ts';
+import { createApiKeyRepository } from '../../shared/api-keys/api-key.repository.ts';
+import { openCodec } from '../../shared/bus/open-bus.ts';
+import type { Config } from '../../shared/config/load-config.ts';
+import { waitFor } from '../support/bus-contract.ts';
+import { tempHome, testConfig, testLogger } from '../support/temp-home.ts';
+
+// Debian's chromium (apt-get install chromium); playwright-core never downloads a browser.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
+const missing = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}: apt-get install chromium`;
+if (missing && process.env.CI) throw new Error(missing);
+
+let system: System;
+let config: Config;
+let browser: Browser;
+let page: Page;
+let cleanup: () => void;
+
+before(async () => {
+  if (missing) return;
+  const home = tempHome();
+  cleanup = home.cleanup;
+  config = testConfig({ GROKCAT_HOME: home.home });
+  system = await startSystem({ config, log: testLogger() });
+  await runDemo({ ...system, config, codec: openCodec(config), log: testLogger(), listings: 40 });
+  const { key } = await createApiKeyRepository(system.database.knex).create({
+    name: 'e2e',
+    scopes: ['read', 'write', 'admin'],
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (error) => assert.fail(`console page error: ${error.message}`));
+  await page.goto(`${system.apiUrl}/#key=${key}`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await system?.stop();
+  cleanup?.();
+});
+
+const shot = (name: string) =>
+  page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage: true });
+
+/** Every form control has an accessible name; every image has alt text. */
+async function assertAccessible() {
+  const unnamed = await page.$$eval('input, select, button, img', (elements) =>
+    elements
+      .filter((e) => {
+        if (e instanceof HTMLImageElement) return !e.alt;
+        if (e instanceof HTMLButtonElement) return !(e.textContent?.trim() || e.getAttribute('aria-label'));
+        const control = e as HTMLInputElement;
+        return !(control.labels?.length || control.getAttribute('aria-label') || control.type === 'hidden');
+      })
+      .map((e) => e.outerHTML.slice(0, 120)),
+  );
+  assert.deepEqual(unnamed, []);
+}
+
+test('the grid shows enriched listings with photos, categories and filters', { skip: missing }, async () => {
+  await page.locator('.grid .card').first().waitFor();
+  assert.ok((await page.locator('.grid .card').count()) >= 20);
+  await page
+    .locator('.card img')
+    .first()
+    .evaluate((img: HTMLImageElement) => img.decode());
+  assert.match(await page.locator('.count').innerText(), /\d+ listings/);
+  await assertAccessible();
+  await shot('grid');
+
+  const category = await page.locator('.card .category').first().innerText();
+  const label = category.replace(/\s+\d.*$/, '').trim();
+  await page.selectOption('#f-category', label);
+  await page.click('.filters button[type=submit]');
+  await page.waitForFunction((c) => location.hash.includes(encodeURIComponent(c)), label);
+  await page.locator('.grid .card').first().waitFor();
+  const shown = await page.locator('.card .category').allInnerTexts();
+  assert.ok(shown.length > 0 && shown.every((text) => text.startsWith(label)), shown.join(' | '));
+});
+
+test('a listing page: predictions, product, price; a category correction is stored as a label', {
+  skip: missing,
+}, async () => {
+  await page.goto(`${system.apiUrl}/#/`);
+  await page.locator('.grid .card-link').first().click();
+  await page.locator('#listing-title').waitFor();
+  await page.locator('#h-similar').waitFor();
+  const id = decodeURIComponent((await page.evaluate(() => location.hash)).replace('#/listings/', ''));
+  const predicted = await page.locator('#predicted-category').innerText();
+  const text = await page.locator('main').innerText();
+  assert.doesNotMatch(text, /\b(null|undefined|NaN|\[object \w+\])\b/, text.slice(0, 400));
+  await assertAccessible();
+  await shot('listing');
+
+  const options = await page.locator('#c-category option').allInnerTexts();
+  const corrected = options.find((option) => option !== predicted) as string;
+  await page.selectOption('#c-category', corrected);
+  await page.getByRole('button', { name: 'Send correction' }).click();
+  await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Label sent'));
+  // The trainer consumes labels.category and stores the label.
+  await waitFor('the correction in the labels table', async () => {
+    const row = await system.database.knex('labels').where({ listing_id: id, kind: 'category' }).first();
+    return row?.payload?.category === corrected;
+  });
+  const row = await system.database.knex('labels').where({ listing_id: id, kind: 'category' }).first();
+  assert.equal(row.payload.previous_category, predicted);
+  assert.equal(row.source, 'api-key:e2e');
+});
+
+test('search by photo finds the listings that look like it', { skip: missing }, async () => {
+  await page.goto(`${system.apiUrl}/#/search`);
+  const folder = path.join(config.image.fileRoot, 'demo');
+  const run = readdirSync(folder)[0] as string;
+  const photo = path.join(folder, run, (readdirSync(path.join(folder, run)) as string[])[0] as string);
+  await page.setInputFiles('#s-image', photo);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.locator('.prediction').waitFor();
+  assert.ok((await page.locator('.grid .card').count()) >= 5);
+  const scores = (await page.locator('.score').allInnerTexts()).map((text) =>
+    Number(text.replace('similarity ', '')),
+  );
+  assert.deepEqual(
+    scores,
+    [...scores].sort((a, b) => b - a),
+  );
+  await assertAccessible();
+  await shot('search');
+});
+
+test('the models page charts versions and names the serving one', { skip: missing }, async () => {
+  await page.goto(`${system.apiUrl}/#/models`);
+  await page.locator('#serving-version').waitFor();
+  await shot('models');
+  assert.equal(await page.locator('#serving-version').innerText(), 'reference-fmnist-v2');
+  assert.ok((await page.locator('svg.chart polyline').count()) >= 1);
+  await assertAccessible();
+});
