@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { type System, startSystem } from '../../services/system/system.ts';
 import { createApiKeyRepository } from '../../shared/api-keys/api-key.repository.ts';
 import { openCodec } from '../../shared/bus/open-bus.ts';
 import type { Config } from '../../shared/config/load-config.ts';
+import { createModelRegistry, filesOfVersion } from '../../shared/model/model-registry.repository.ts';
 import { waitFor } from '../support/bus-contract.ts';
 import { tempHome, testConfig, testLogger } from '../support/temp-home.ts';
 
@@ -83,17 +85,17 @@ test('the grid shows enriched listings with photos, categories and filters', { s
     .locator('.card img')
     .first()
     .evaluate((img: HTMLImageElement) => img.decode());
-  assert.match(await page.locator('.count').innerText(), /\d+ listings/);
+  assert.match((await page.locator('.count').textContent()) ?? '', /\d+ listings/);
   await assertAccessible();
   await shot('grid');
 
-  const category = await page.locator('.card .category').first().innerText();
+  const category = (await page.locator('.card .category').first().textContent()) ?? '';
   const label = category.replace(/\s+\d.*$/, '').trim();
   await page.selectOption('#f-category', label);
   await page.click('.filters button[type=submit]');
   await page.waitForFunction((c) => location.hash.includes(encodeURIComponent(c)), label);
   await page.locator('.grid .card').first().waitFor();
-  const shown = await page.locator('.card .category').allInnerTexts();
+  const shown = await page.locator('.card .category').allTextContents();
   assert.ok(shown.length > 0 && shown.every((text) => text.startsWith(label)), shown.join(' | '));
 });
 
@@ -105,13 +107,13 @@ test('a listing page: predictions, product, price; a category correction is stor
   await page.locator('#listing-title').waitFor();
   await page.locator('#h-similar').waitFor();
   const id = decodeURIComponent((await page.evaluate(() => location.hash)).replace('#/listings/', ''));
-  const predicted = await page.locator('#predicted-category').innerText();
-  const text = await page.locator('main').innerText();
+  const predicted = (await page.locator('#predicted-category').textContent()) ?? '';
+  const text = (await page.locator('main').textContent()) ?? '';
   assert.doesNotMatch(text, /\b(null|undefined|NaN|\[object \w+\])\b/, text.slice(0, 400));
   await assertAccessible();
   await shot('listing');
 
-  const options = await page.locator('#c-category option').allInnerTexts();
+  const options = await page.locator('#c-category option').allTextContents();
   const corrected = options.find((option) => option !== predicted) as string;
   await page.selectOption('#c-category', corrected);
   await page.getByRole('button', { name: 'Send correction' }).click();
@@ -135,7 +137,7 @@ test('search by photo finds the listings that look like it', { skip: missing }, 
   await page.getByRole('button', { name: 'Search' }).click();
   await page.locator('.prediction').waitFor();
   assert.ok((await page.locator('.grid .card').count()) >= 5);
-  const scores = (await page.locator('.score').allInnerTexts()).map((text) =>
+  const scores = (await page.locator('.score').allTextContents()).map((text) =>
     Number(text.replace('similarity ', '')),
   );
   assert.deepEqual(
@@ -146,11 +148,36 @@ test('search by photo finds the listings that look like it', { skip: missing }, 
   await shot('search');
 });
 
-test('the models page charts versions and names the serving one', { skip: missing }, async () => {
+test('the models page charts versions; rollback serves an earlier one', { skip: missing }, async () => {
+  // A second version (the same ONNX file under another name and metrics) published over the reference.
+  const registry = createModelRegistry(system.database.knex);
+  const reference = (await registry.serving()) as NonNullable<Awaited<ReturnType<typeof registry.serving>>>;
+  const files = filesOfVersion(reference);
+  const metrics = {
+    fashion_mnist_top1: 0.84,
+    fashion_mnist_top5: 0.996,
+    attributes_accuracy: 0.93,
+    queries_accuracy: 0.94,
+  };
+  await registry.register(
+    { ...files, version: 'e2e-v2', card: { ...files.card, version: 'e2e-v2', metrics } },
+    { status: 'candidate', metrics, parent: reference.version },
+  );
+  await registry.publish('e2e-v2');
   await page.goto(`${system.apiUrl}/#/models`);
   await page.locator('#serving-version').waitFor();
   await shot('models');
-  assert.equal(await page.locator('#serving-version').innerText(), 'reference-fmnist-v2');
-  assert.ok((await page.locator('svg.chart polyline').count()) >= 1);
+  assert.equal(await text('#serving-version'), 'e2e-v2');
+  assert.equal(await page.locator('svg.chart polyline').count(), 4);
   await assertAccessible();
+
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Serve this version' }).click();
+  await page.waitForFunction(() => document.getElementById('status')?.textContent?.includes('serves again'));
+  assert.equal(await text('#serving-version'), reference.version);
+  assert.equal((await registry.serving())?.version, reference.version);
 });
+
+async function text(selector: string): Promise<string> {
+  return (await page.locator(selector).first().textContent()) ?? '';
+}

@@ -52,7 +52,17 @@ function metricsChart(versions) {
     'ul',
     { class: 'legend' },
     names.map((name, n) =>
-      h('li', {}, h('span', { class: 'swatch', style: `background:${COLOURS[n % COLOURS.length]}` }), name),
+      // An SVG swatch: the console's CSP allows no inline style attributes.
+      h(
+        'li',
+        {},
+        svg(
+          'svg',
+          { width: 12, height: 12, class: 'swatch', 'aria-hidden': 'true' },
+          svg('rect', { width: 12, height: 12, rx: 2, fill: COLOURS[n % COLOURS.length] }),
+        ),
+        name,
+      ),
     ),
   );
   return h(
