@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { type Config, loadConfig } from '../../shared/config/load-config.ts';
-import { isGrokcatError, toGrokcatError } from '../../shared/errors/error-catalogue.ts';
+import { type GrokcatError, isGrokcatError, toGrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { createLogger, type Logger } from '../../shared/log/logger.ts';
 
 export interface CommandContext {
@@ -48,9 +48,19 @@ export function runCommand<A extends unknown[]>(
           `${JSON.stringify({ ok: false, error: { code: failure.code, message: failure.message, retriable: failure.retriable } })}\n`,
         );
       }
-      process.exitCode = 1;
+      process.exitCode = exitCodeOf(failure);
     }
   };
+}
+
+/** Exit statuses: what a script can branch on. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
+
+/** 2: the command line or configuration is wrong; 3: something is unavailable, retry later; 1: the rest. */
+export function exitCodeOf(failure: GrokcatError): number {
+  if (failure.code === 'USAGE_INVALID' || failure.code === 'CONFIG_INVALID') return EXIT.usage;
+  if (failure.retriable) return EXIT.unavailable;
+  return EXIT.failed;
 }
 
 // commander passes (...positionals, options, command); a subcommand's --json may be parsed by its

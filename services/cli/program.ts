@@ -17,16 +17,44 @@ const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import
   version: string;
 };
 
+// One example per command, shown by `grokcat --help` (a test checks that every command has one).
+export const EXAMPLES = [
+  'grokcat start                                   # everything, with the console at http://localhost:8080',
+  'grokcat demo --listings 300 --json              # a marketplace with known truth through the pipeline',
+  'grokcat enrich photo.jpg --json                 # predictions for image files',
+  'grokcat eval --dataset fashion-mnist --json     # a model on the Fashion-MNIST test images',
+  'grokcat eval catalog --json                     # canonicalization and price quality of a demo run',
+  'grokcat train --dataset fashion-mnist           # retrain the heads, gate, publish',
+  'grokcat model list                              # versions, status, metrics',
+  'grokcat model rollback reference-fmnist-v2      # serve an earlier version again',
+  'grokcat model import-trunk                      # convert the nsfwjs trunk to ONNX',
+  'grokcat model train-reference                   # rebuild the shipped reference heads',
+  'grokcat replay --topic listings.created --from earliest --republish listings.created   # backfill',
+  'grokcat apikey create --name catalog-team       # an API key, shown once',
+  'grokcat apikey list                             # keys, scopes, last use',
+  'grokcat apikey revoke 3f9a1c2b                  # stop a key',
+  'grokcat bench inference --json                  # img/s at batch 1, 8, 32',
+  'grokcat bench bus --events 20000                # events/s on the embedded bus and Kafka',
+  'grokcat bench trunk --limit 500                 # trunk cuts on ../shared/datasets',
+  'grokcat db check --json                         # is the database reachable and migrated',
+  'grokcat db migrate                              # apply pending migrations',
+  'grokcat db rollback --yes                       # undo the last batch of migrations',
+  'grokcat config                                  # the configuration as grokcat sees it',
+  'grokcat kafka-mock --topics listings.created:8  # librdkafka mock cluster for local Kafka runs',
+];
+
+const FOOTER =
+  'Configuration comes from environment variables and grokcat.config.json (see README).\n' +
+  'With --json, a command prints one JSON object as the last line on stdout; progress goes to stderr.\n' +
+  'Exit status: 0 done, 1 failed, 2 wrong command line or configuration, 3 unavailable (retry later).';
+
 export function buildProgram(): Command {
   const program = new Command('grokcat')
     .description('grokcat: event-driven catalog enrichment with one GrokNet-style model')
     .version(packageJson.version)
     .showHelpAfterError()
-    .addHelpText(
-      'after',
-      '\nConfiguration comes from environment variables and grokcat.config.json (see README).\n' +
-        'With --json, a command prints one JSON object as the last line on stdout.',
-    );
+    .exitOverride()
+    .addHelpText('after', `\nExamples:\n${EXAMPLES.map((line) => `  ${line}`).join('\n')}\n\n${FOOTER}`);
   registerStartCommand(program);
   registerDbCommands(program);
   registerConfigCommand(program);

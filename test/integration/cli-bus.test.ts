@@ -99,7 +99,7 @@ describe('grokcat replay and bench on the embedded bus', () => {
       ['replay', '--topic', 'listings.cataloged', '--from', 'earliest', '--json'],
       env,
     );
-    assert.equal(none.code, 1);
+    assert.equal(none.code, 2);
     assert.match(
       none.stderr,
       /USAGE_INVALID: no service handles listings.cataloged: use --republish <topic> or --count/,
@@ -108,7 +108,7 @@ describe('grokcat replay and bench on the embedded bus', () => {
       ['replay', '--topic', 'listings.created', '--from', 'yesterday-ish', '--count'],
       env,
     );
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /"yesterday-ish" is not earliest, latest, an offset or an ISO 8601 time/);
   });
 

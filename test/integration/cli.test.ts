@@ -33,7 +33,7 @@ describe('grokcat CLI', () => {
       ['db', 'check', '--json'],
       cleanEnv({ GROKCAT_LOG_LEVEL: 'loud', GROKCAT_DB_POOL_MAX: 'many', DATABASE_URL: 'http://x' }),
     );
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2, 'a configuration error exits 2');
     for (const name of ['GROKCAT_LOG_LEVEL', 'GROKCAT_DB_POOL_MAX', 'DATABASE_URL']) {
       assert.match(result.stderr, new RegExp(name));
     }
@@ -48,7 +48,7 @@ describe('grokcat CLI', () => {
         GROKCAT_DB_CONNECT_TIMEOUT_MS: '2000',
       }),
     );
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 3, 'an unreachable database exits 3: retry later');
     assert.match(
       result.stderr,
       /DB_UNREACHABLE: Cannot reach Postgres at postgres:\/\/grokcat:\*\*\*@127\.0\.0\.1:9/,

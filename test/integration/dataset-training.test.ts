@@ -105,7 +105,7 @@ test('grokcat train --dataset DIR and grokcat eval --dataset DIR: the documented
     }
 
     const missing = await runCli(['eval', '--dataset', path.join(home, 'nowhere'), '--json'], env);
-    assert.equal(missing.code, 1, missing.stderr);
+    assert.equal(missing.code, 2, missing.stderr);
     assert.match(missing.stderr, /neither fashion-mnist nor a folder/);
   } finally {
     cleanup();

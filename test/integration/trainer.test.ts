@@ -168,7 +168,7 @@ test('labels in, a new version out: trained, gated, published, hot-swapped; a re
         ['model', 'rollback', refused.candidate.version, '--json'],
         cleanEnv(variables),
       );
-      assert.equal(refusedRollback.code, 1);
+      assert.equal(refusedRollback.code, 2, 'a refused version without --force is a usage error');
       assert.match(refusedRollback.stderr, /refused by the gate/);
     } finally {
       await watcher.stop();
