@@ -60,6 +60,7 @@ export async function runBusBench(args: {
   events: number;
   bytes: number;
   topic: string;
+  onProgress?: ((done: number, total: number) => void) | undefined;
 }): Promise<BusBenchResult> {
   const { bus, codec, events, topic } = args;
   const template = await sizedEvent(codec, topic, 'k0', args.bytes);
@@ -80,6 +81,7 @@ export async function runBusBench(args: {
       for (const event of batch) latencies.push(now - event.value.occurred_at);
       received += batch.length;
       lastReceived = now;
+      args.onProgress?.(received, events);
     },
   });
   await sleep(500); // let the group settle before the clock starts
@@ -124,6 +126,7 @@ export async function benchEmbedded(
   codec: EventCodec,
   events: number,
   bytes: number,
+  onProgress?: (done: number, total: number) => void,
 ) {
   const home = mkdtempSync(path.join(os.tmpdir(), 'grokcat-bench-'));
   const database = await openDatabase({ home, database: { ...config.database, url: null } }, { log });
@@ -138,7 +141,16 @@ export async function benchEmbedded(
   try {
     const topic = `bench-${randomBytes(4).toString('hex')}.listings.created`;
     await bus.createTopics([{ topic, partitions: PARTITIONS }]);
-    return await runBusBench({ name: 'embedded (PGlite)', bus, codec, log, events, bytes, topic });
+    return await runBusBench({
+      name: 'embedded (PGlite)',
+      bus,
+      codec,
+      log,
+      events,
+      bytes,
+      topic,
+      onProgress,
+    });
   } finally {
     await bus.close();
     await database.close();
@@ -153,6 +165,7 @@ export async function benchKafka(
   codec: EventCodec,
   events: number,
   bytes: number,
+  onProgress?: (done: number, total: number) => void,
 ) {
   const topic = `bench-${randomBytes(4).toString('hex')}.listings.created`;
   const mock = config.bus.kafka ? null : startMockCluster(1);
@@ -172,7 +185,7 @@ export async function benchKafka(
     if (mock) mock.createTopic(topic, PARTITIONS);
     else await bus.createTopics([{ topic, partitions: PARTITIONS }]);
     const name = mock ? 'kafka (librdkafka mock, 1 broker)' : `kafka (${kafka.brokers.join(',')})`;
-    return await runBusBench({ name, bus, codec, log, events, bytes, topic });
+    return await runBusBench({ name, bus, codec, log, events, bytes, topic, onProgress });
   } finally {
     await bus.close();
     mock?.destroy();

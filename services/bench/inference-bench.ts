@@ -126,8 +126,11 @@ export async function benchProvider(
   config: Config,
   macs: number,
   log: Logger,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<ProviderResult> {
   const result: ProviderResult = { provider, batches: [] };
+  const total = BATCHES.length * TRIALS;
+  let done = 0;
   try {
     for (const batch of BATCHES) {
       // Two cores are noisy: alternate the two, three times, and keep each one's median.
@@ -136,6 +139,7 @@ export async function benchProvider(
       for (let trial = 0; trial < TRIALS; trial++) {
         bares.push(await bare(files, provider, config, batch));
         runtimes.push(await runtime(files, provider, config, batch, log));
+        onProgress?.(++done, total);
       }
       const bareRate = median(bares);
       const runtimeRate = median(runtimes);

@@ -48,6 +48,7 @@ export async function benchTrunkCuts(args: {
   datasetsDir: string;
   log: Logger;
   normalisations?: (keyof typeof NORMALISATIONS)[];
+  onProgress?: (done: number, total: number) => void;
 }) {
   const { trunk, limit, datasetsDir, log } = args;
   const normalisations =
@@ -64,10 +65,13 @@ export async function benchTrunkCuts(args: {
   const results: CutResult[] = [];
   let imagesPerSecond = 0;
   try {
+    const steps = normalisations.length * TASKS.length * 2;
+    let step = 0;
     for (const normalisation of normalisations) {
       const norm = NORMALISATIONS[normalisation];
       for (const { dataset, label, task } of TASKS) {
         for (const split of ['dev', 'test']) {
+          args.onProgress?.(step++, steps);
           const rows = readDataset(dataset, datasetsDir)
             .filter((row) => row.split === split)
             .sort((a, b) => (a[label] ?? '').localeCompare(b[label] ?? ''))

@@ -10,6 +10,7 @@ import { DEFAULT_DATASETS_DIR, datasetsAvailable } from '../../bench/datasets.ts
 import { benchPreprocessing, benchProvider } from '../../bench/inference-bench.ts';
 import { benchTrunkCuts, NORMALISATIONS } from '../../bench/trunk-bench.ts';
 import { runCommand } from '../command-runtime.ts';
+import { createProgressBar } from '../progress-bar.ts';
 
 const positive = (value: string) => {
   const n = Number.parseInt(value, 10);
@@ -40,11 +41,20 @@ export function registerBenchCommands(program: Command): void {
           const quiet = log.child({}, { level: 'warn' });
           const results: BusBenchResult[] = [];
           const skipped: { bus: string; reason: string }[] = [];
-          if (options.bus !== 'kafka')
-            results.push(await benchEmbedded(config, quiet, codec, options.events, options.bytes));
+          const progress = (label: string) => {
+            const bar = createProgressBar(label);
+            return { bar, update: (done: number, total: number) => bar.update(done, total) };
+          };
+          if (options.bus !== 'kafka') {
+            const { bar, update } = progress('embedded bus');
+            results.push(await benchEmbedded(config, quiet, codec, options.events, options.bytes, update));
+            bar.finish();
+          }
           if (options.bus !== 'embedded') {
+            const { bar, update } = progress('kafka bus');
             try {
-              results.push(await benchKafka(config, quiet, codec, options.events, options.bytes));
+              results.push(await benchKafka(config, quiet, codec, options.events, options.bytes, update));
+              bar.finish();
             } catch (error) {
               skipped.push({ bus: 'kafka', reason: (error as Error).message });
             }
@@ -93,13 +103,16 @@ export function registerBenchCommands(program: Command): void {
           const normalisations = (Object.keys(NORMALISATIONS) as (keyof typeof NORMALISATIONS)[]).filter(
             (name) => options.normalisation === 'both' || name.startsWith(options.normalisation),
           );
+          const bar = createProgressBar('trunk cuts');
           const report = await benchTrunkCuts({
+            onProgress: bar.update,
             trunk: options.trunk as TrunkName,
             limit: options.limit,
             datasetsDir: options.datasets,
             log,
             normalisations,
           });
+          bar.finish();
           const lines = report.results.map(
             (r) =>
               `${r.normalisation.padEnd(16)} ${r.features.padEnd(42)} ${String(r.dimension).padStart(5)}  ${r.dataset.padEnd(14)} ${r.split.padEnd(5)} ${r.task.padEnd(18)} ${(r.nn_accuracy * 100).toFixed(1)}%`,
@@ -129,8 +142,11 @@ export function registerBenchCommands(program: Command): void {
         const quiet = log.child({}, { level: 'warn' });
         const providers = options.providers.split(',').map((p) => p.trim()) as ExecutionProvider[];
         const results = [];
-        for (const provider of providers)
-          results.push(await benchProvider(files, provider, config, macs, quiet));
+        for (const provider of providers) {
+          const bar = createProgressBar(`${provider} runs`);
+          results.push(await benchProvider(files, provider, config, macs, quiet, bar.update));
+          bar.finish();
+        }
         const preprocessing = await benchPreprocessing(files, config);
         const best = results
           .filter((r) => !r.error)
