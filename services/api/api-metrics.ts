@@ -16,6 +16,10 @@ export function registerHttpMetrics(app: FastifyInstance): void {
       status: reply.statusCode,
     };
     requests.add(1, attributes);
+    request.log.debug(
+      { ...attributes, ms: Math.round(reply.elapsedTime), key: request.apiKey?.id },
+      'request',
+    );
     duration.record(reply.elapsedTime, attributes);
   });
 }

@@ -3,6 +3,7 @@ import { createApiKeyRepository } from '../../shared/api-keys/api-key.repository
 import { createEventPublisher } from '../../shared/bus/event-publisher.ts';
 import { createCatalogRepository } from '../../shared/catalog/catalog.repository.ts';
 import { createCatalogQueries } from '../../shared/catalog/catalog-query.repository.ts';
+import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { createImageFetcher, fetchPolicy } from '../../shared/image/image-fetcher.ts';
 import type { ModelRuntime } from '../../shared/model/model-runtime.ts';
 import type { ServiceDependencies } from '../system/service-dependencies.ts';
@@ -45,7 +46,20 @@ export async function startApiService(
 ): Promise<{ app: FastifyInstance; url: string; stop(): Promise<void> }> {
   const log = deps.log.child({ service: 'api' });
   const app = await buildApi(apiContextOf({ ...deps, log }, deps.runtime));
-  const address = await app.listen({ host: deps.config.api.host, port: deps.config.api.port });
+  const { host, port } = deps.config.api;
+  const address = await app.listen({ host, port }).catch(async (error: NodeJS.ErrnoException) => {
+    await app.close();
+    if (error.code === 'EADDRINUSE' || error.code === 'EACCES') {
+      throw new GrokcatError(
+        'CONFIG_INVALID',
+        `cannot listen on ${host}:${port} (${error.code}): set GROKCAT_HTTP_PORT`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  });
   const url = address.replace('://[::1]', '://localhost').replace('://127.0.0.1', '://localhost');
   log.info({ url }, `api and console at ${url}`);
   return {

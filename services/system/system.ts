@@ -33,37 +33,43 @@ export async function startSystem({
   log: Logger;
   api?: boolean;
 }): Promise<System> {
-  const database = await openDatabase(config, { log: log.child({ component: 'db' }) });
-  log.info(
-    { database: database.kind, location: database.location, home: config.home },
-    database.kind === 'embedded'
-      ? `embedded database at ${database.location}`
-      : `database at ${database.location}`,
-  );
-  const bus = openBus(config, { database, log });
-  await ensureTopics(bus, config);
-  log.info({ bus: bus.kind, brokers: config.bus.kafka?.brokers }, `event bus: ${bus.kind}`);
-  const codec = openCodec(config);
-  const services = { config, database, bus, codec, log };
-  const trainer = await startTrainerService(services);
-  const enricher = await startEnricherService(services);
-  const cataloger = await startCatalogerService(services);
-  // The api shares the enricher's model runtime: uploads join the enricher's batches.
-  const http = api ? await startApiService({ ...services, runtime: enricher.runtime }) : null;
-  return {
-    database,
-    bus,
-    trainer: trainer.trainer,
-    apiUrl: http?.url ?? null,
-    async stop() {
-      await http?.stop();
-      await enricher.stop();
-      await cataloger.stop();
-      await trainer.stop();
-      await bus.close();
-      await database.close();
-    },
+  // What has started, stopped in reverse order: on shutdown, and when a later step fails to start
+  // (a busy port must not leave consumers running in a process that cannot serve).
+  const started: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of started.reverse()) await stop();
   };
+  try {
+    const database = await openDatabase(config, { log: log.child({ component: 'db' }) });
+    started.push(() => database.close());
+    log.info(
+      { database: database.kind, location: database.location, home: config.home },
+      database.kind === 'embedded'
+        ? `embedded database at ${database.location}`
+        : `database at ${database.location}`,
+    );
+    const bus = openBus(config, { database, log });
+    started.push(() => bus.close());
+    await ensureTopics(bus, config);
+    log.info({ bus: bus.kind, brokers: config.bus.kafka?.brokers }, `event bus: ${bus.kind}`);
+    const codec = openCodec(config);
+    const services = { config, database, bus, codec, log };
+    const trainer = await startTrainerService(services);
+    started.push(() => trainer.stop());
+    const cataloger = await startCatalogerService(services);
+    started.push(() => cataloger.stop());
+    const enricher = await startEnricherService(services);
+    started.push(() => enricher.stop());
+    // The api shares the enricher's model runtime: uploads join the enricher's batches.
+    const http = api ? await startApiService({ ...services, runtime: enricher.runtime }) : null;
+    if (http) started.push(() => http.stop());
+    return { database, bus, trainer: trainer.trainer, apiUrl: http?.url ?? null, stop: stopAll };
+  } catch (error) {
+    await stopAll().catch((stopError) =>
+      log.error({ err: stopError }, 'stopping after a failed start failed'),
+    );
+    throw error;
+  }
 }
 
 /** Every topic and its dead-letter topic on the embedded bus; Kafka topics are the operators' to create. */

@@ -317,3 +317,19 @@ test('grokcat apikey create, list and revoke', async () => {
     done();
   }
 });
+
+test('grokcat start on a port in use stops with a clear message and exit status 2', async () => {
+  const { home, cleanup: done } = tempHome();
+  try {
+    const port = new URL(system.apiUrl as string).port;
+    const env = cleanEnv({ GROKCAT_HOME: home, GROKCAT_HTTP_PORT: port, GROKCAT_DEMO_SEED_LISTINGS: '0' });
+    const result = await runCli(['start'], env);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      new RegExp(`CONFIG_INVALID: cannot listen on 127.0.0.1:${port} \\(EADDRINUSE\\)`),
+    );
+  } finally {
+    done();
+  }
+});
