@@ -1,17 +1,13 @@
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { runDemo } from '../../services/demo/demo-run.ts';
-import { type System, startSystem } from '../../services/system/system.ts';
-import { createApiKeyRepository } from '../../shared/api-keys/api-key.repository.ts';
-import { openCodec } from '../../shared/bus/open-bus.ts';
-import type { Config } from '../../shared/config/load-config.ts';
+import type { System } from '../../services/system/system.ts';
 import { createModelRegistry, filesOfVersion } from '../../shared/model/model-registry.repository.ts';
+import { startApiSystem } from '../support/api-system.ts';
 import { waitFor } from '../support/bus-contract.ts';
-import { tempHome, testConfig, testLogger } from '../support/temp-home.ts';
 
 // Debian's chromium (apt-get install chromium); playwright-core never downloads a browser.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -20,22 +16,15 @@ const missing = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}: apt-
 if (missing && process.env.CI) throw new Error(missing);
 
 let system: System;
-let config: Config;
 let browser: Browser;
 let page: Page;
-let cleanup: () => void;
+let photoPath: string;
+let stop: () => Promise<void>;
 
 before(async () => {
   if (missing) return;
-  const home = tempHome();
-  cleanup = home.cleanup;
-  config = testConfig({ GROKCAT_HOME: home.home });
-  system = await startSystem({ config, log: testLogger() });
-  await runDemo({ ...system, config, codec: openCodec(config), log: testLogger(), listings: 40 });
-  const { key } = await createApiKeyRepository(system.database.knex).create({
-    name: 'e2e',
-    scopes: ['read', 'write', 'admin'],
-  });
+  const started = await startApiSystem(40);
+  ({ system, photoPath, stop } = started);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -50,14 +39,13 @@ before(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (error) => assert.fail(`console page error: ${error.message}`));
-  await page.goto(`${system.apiUrl}/#key=${key}`);
+  await page.goto(`${system.apiUrl}/#key=${started.key}`);
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 
 after(async () => {
   await browser?.close();
-  await system?.stop();
-  cleanup?.();
+  await stop?.();
 });
 
 const shot = (name: string) =>
@@ -125,15 +113,12 @@ test('a listing page: predictions, product, price; a category correction is stor
   });
   const row = await system.database.knex('labels').where({ listing_id: id, kind: 'category' }).first();
   assert.equal(row.payload.previous_category, predicted);
-  assert.equal(row.source, 'api-key:e2e');
+  assert.equal(row.source, 'api-key:test-admin');
 });
 
 test('search by photo finds the listings that look like it', { skip: missing }, async () => {
   await page.goto(`${system.apiUrl}/#/search`);
-  const folder = path.join(config.image.fileRoot, 'demo');
-  const run = readdirSync(folder)[0] as string;
-  const photo = path.join(folder, run, (readdirSync(path.join(folder, run)) as string[])[0] as string);
-  await page.setInputFiles('#s-image', photo);
+  await page.setInputFiles('#s-image', photoPath);
   await page.getByRole('button', { name: 'Search' }).click();
   await page.locator('.prediction').waitFor();
   assert.ok((await page.locator('.grid .card').count()) >= 5);

@@ -1,37 +1,26 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { runDemo } from '../../services/demo/demo-run.ts';
-import { type System, startSystem } from '../../services/system/system.ts';
+import type { System } from '../../services/system/system.ts';
 import { createApiKeyRepository } from '../../shared/api-keys/api-key.repository.ts';
-import { openCodec } from '../../shared/bus/open-bus.ts';
-import type { Config } from '../../shared/config/load-config.ts';
+import { startApiSystem } from '../support/api-system.ts';
 import { waitFor } from '../support/bus-contract.ts';
 import { runCli } from '../support/cli-process.ts';
-import { cleanEnv, tempHome, testConfig, testLogger } from '../support/temp-home.ts';
+import { cleanEnv, tempHome } from '../support/temp-home.ts';
 
 let system: System;
-let config: Config;
-let cleanup: () => void;
 let admin: string;
 let photo: Buffer;
+let stop: () => Promise<void>;
 
 before(async () => {
-  const home = tempHome();
-  cleanup = home.cleanup;
-  config = testConfig({ GROKCAT_HOME: home.home, GROKCAT_API_MAX_BODY_BYTES: '100000' });
-  system = await startSystem({ config, log: testLogger() });
-  await runDemo({ ...system, config, codec: openCodec(config), log: testLogger(), listings: 24 });
-  admin = (await keys().create({ name: 'test-admin', scopes: ['read', 'write', 'admin'] })).key;
-  const folder = path.join(config.image.fileRoot, 'demo');
-  const run = path.join(folder, readdirSync(folder)[0] as string);
-  photo = readFileSync(path.join(run, readdirSync(run)[0] as string));
+  const started = await startApiSystem(24, { GROKCAT_API_MAX_BODY_BYTES: '100000' });
+  ({ system, stop, key: admin } = started);
+  photo = readFileSync(started.photoPath);
 });
 
 after(async () => {
-  await system?.stop();
-  cleanup?.();
+  await stop?.();
 });
 
 type Tagged = { attributes: Record<string, { label: string }[]> };
