@@ -139,9 +139,10 @@ test('listings: publish, read the enriched record, filter, price; bad requests a
   });
   assert.equal(again.json.event_id, created.json.event_id, 'the same idempotency key, the same event');
   const id = created.json.listing_id as string;
-  await waitFor(
-    'the posted listing in the catalogue',
-    async () => (await call(`/v1/listings/${id}`)).status === 200,
+  // The enricher writes the listing and its photos first, the cataloger its enrichment: until then
+  // the record answers with category null.
+  await waitFor('the posted listing enriched', async () =>
+    Boolean((await call(`/v1/listings/${id}`)).json.category),
   );
   const listing = (await call(`/v1/listings/${id}`)).json;
   assert.equal(listing.title, body.title);
