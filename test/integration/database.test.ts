@@ -12,6 +12,7 @@ import { tempHome, testConfig } from '../support/temp-home.ts';
 
 const log = silentLogger();
 const SCHEMA_TABLES = [
+  'api_keys',
   'bus_group_members',
   'bus_group_offsets',
   'bus_partition_owners',
