@@ -5,6 +5,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { PACKAGE_VERSION } from '../../shared/config/package-version.ts';
 import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { prometheusReader } from '../../shared/telemetry/prometheus-metrics.ts';
 import { registerAuth } from './api-auth.ts';
@@ -21,7 +22,6 @@ import { registerProductRoutes } from './routes/products.routes.ts';
 import { registerSearchRoutes } from './routes/search.routes.ts';
 
 const CONSOLE_DIR = fileURLToPath(new URL('./console/', import.meta.url));
-const packageVersion = '0.1.0';
 
 /**
  * The HTTP API and the console as one Fastify app (not listening: the service does that). Every
@@ -48,7 +48,7 @@ export async function buildApi(api: ApiContext): Promise<FastifyInstance> {
       openapi: '3.1.0',
       info: {
         title: 'grokcat API',
-        version: packageVersion,
+        version: PACKAGE_VERSION,
         description:
           'Catalog enrichment: publish listings, read enriched records, products and price suggestions, visual search, labels, models. Errors are `{ error: { code, message, retriable } }`.',
       },

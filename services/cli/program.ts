@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { PACKAGE_VERSION } from '../../shared/config/package-version.ts';
 import { registerApiKeyCommands } from './commands/apikey.command.ts';
 import { registerBenchCommands } from './commands/bench.command.ts';
 import { registerConfigCommand } from './commands/config.command.ts';
@@ -12,10 +12,6 @@ import { registerModelCommands } from './commands/model.command.ts';
 import { registerReplayCommand } from './commands/replay.command.ts';
 import { registerStartCommand } from './commands/start.command.ts';
 import { registerTrainCommand } from './commands/train.command.ts';
-
-const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
 
 // One example per command, shown by `grokcat --help` (a test checks that every command has one).
 export const EXAMPLES = [
@@ -51,7 +47,7 @@ const FOOTER =
 export function buildProgram(): Command {
   const program = new Command('grokcat')
     .description('grokcat: event-driven catalog enrichment with one GrokNet-style model')
-    .version(packageJson.version)
+    .version(PACKAGE_VERSION)
     .showHelpAfterError()
     .exitOverride()
     .addHelpText('after', `\nExamples:\n${EXAMPLES.map((line) => `  ${line}`).join('\n')}\n\n${FOOTER}`);

@@ -18,10 +18,14 @@ const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(v
 
 // The newest enrichment of each listing (any model version): what the listing looks like now.
 const LATEST_ENRICHMENT = `LEFT JOIN LATERAL (
-    SELECT model_version, category, category_confidence, attributes, queries
+    SELECT model_version, category, category_confidence, attributes, queries, updated_at
       FROM enrichments WHERE listing_id = l.id ORDER BY updated_at DESC LIMIT 1) e ON true`;
 const COVER = `LEFT JOIN LATERAL (
     SELECT position FROM listing_images WHERE listing_id = l.id AND status = 'ok' ORDER BY position LIMIT 1) c ON true`;
+
+// What listingSummary reads, over listings `l`, the latest enrichment `e` and the cover `c`.
+const SUMMARY_COLUMNS = `l.id, l.title, l.price_minor, l.currency, l.condition, l.product_id, l.received_at,
+  e.model_version, e.category, e.category_confidence, e.attributes, c.position AS cover_position`;
 
 /** SQL conditions (with bindings) for the filters, over listings `l` and the latest enrichment `e`. */
 function filterSql(filters: ListingFilters): { sql: string; bindings: (string | number)[] } {
@@ -83,14 +87,13 @@ export type ListingSummary = ReturnType<typeof listingSummary>;
  * products, price suggestions, visual neighbours with filters. Reads only.
  */
 export function createCatalogQueries(knex: Knex) {
-  const select = `SELECT l.id, l.title, l.price_minor, l.currency, l.condition, l.product_id, l.received_at,
-                         e.model_version, e.category, e.category_confidence, e.attributes, c.position AS cover_position
-                    FROM listings l ${LATEST_ENRICHMENT} ${COVER}`;
+  const selectListings = (extraColumns = '') =>
+    `SELECT ${SUMMARY_COLUMNS} ${extraColumns} FROM listings l ${LATEST_ENRICHMENT} ${COVER}`;
   return {
     async listListings(filters: ListingFilters, page: number, pageSize: number) {
       const where = filterSql(filters);
       const rows = await knex.raw(
-        `${select} ${where.sql} ORDER BY l.received_at DESC, l.id LIMIT ? OFFSET ?`,
+        `${selectListings()} ${where.sql} ORDER BY l.received_at DESC, l.id LIMIT ? OFFSET ?`,
         [...where.bindings, pageSize, (page - 1) * pageSize],
       );
       const count = await knex.raw(
@@ -104,27 +107,26 @@ export function createCatalogQueries(knex: Knex) {
     },
 
     async getListing(id: string) {
-      const rows = await knex.raw(`${select} WHERE l.id = ?`, [id]);
+      // The summary's columns plus the detail's, from the same latest enrichment.
+      const rows = await knex.raw(
+        `${selectListings(
+          ', l.description, l.seller_id, l.marketplace_category, e.queries, e.updated_at AS enriched_at',
+        )} WHERE l.id = ?`,
+        [id],
+      );
       const row = rows.rows[0] as Record<string, unknown> | undefined;
       if (!row) return null;
-      const detail = await knex('listings')
-        .where({ id })
-        .first('description', 'seller_id', 'marketplace_category');
       const images = await knex('listing_images')
         .where({ listing_id: id })
         .orderBy('position')
         .select('position', 'ref_kind', 'status', 'width', 'height', 'error_code', 'error_message');
-      const enrichment = await knex('enrichments')
-        .where({ listing_id: id })
-        .orderBy('updated_at', 'desc')
-        .first('queries', 'updated_at');
       return {
         ...listingSummary(row),
-        description: String(detail?.description ?? ''),
-        seller_id: str(detail?.seller_id),
-        marketplace_category: str(detail?.marketplace_category),
-        queries: json<{ query: string; p: number }[] | null>(enrichment?.queries) ?? [],
-        enriched_at: enrichment ? new Date(enrichment.updated_at).toISOString() : null,
+        description: String(row.description ?? ''),
+        seller_id: str(row.seller_id),
+        marketplace_category: str(row.marketplace_category),
+        queries: json<{ query: string; p: number }[] | null>(row.queries) ?? [],
+        enriched_at: row.enriched_at ? new Date(row.enriched_at as string).toISOString() : null,
         images: images.map((image) => ({
           position: Number(image.position),
           kind: String(image.ref_kind),
@@ -136,6 +138,10 @@ export function createCatalogQueries(knex: Knex) {
             : null,
         })),
       };
+    },
+
+    async listingExists(id: string): Promise<boolean> {
+      return Boolean(await knex('listings').where({ id }).first('id'));
     },
 
     /** The product, following merges to the surviving one, with its listings. */
@@ -228,9 +234,7 @@ export function createCatalogQueries(knex: Knex) {
              SELECT listing_id, updated_at, ${sql.similarity('n')} AS similarity FROM enrichments n
               WHERE ${sql.where('n')} ORDER BY ${sql.orderBy('n')} LIMIT ?) x
            ORDER BY listing_id, updated_at DESC)
-         SELECT l.id, l.title, l.price_minor, l.currency, l.condition, l.product_id, l.received_at,
-                e.model_version, e.category, e.category_confidence, e.attributes, c.position AS cover_position,
-                near.similarity
+         SELECT ${SUMMARY_COLUMNS}, near.similarity
            FROM near JOIN listings l ON l.id = near.listing_id ${LATEST_ENRICHMENT} ${COVER}
            ${where.sql ? `${where.sql}${args.exclude ? ' AND l.id <> ?' : ''}` : args.exclude ? 'WHERE l.id <> ?' : ''}`,
         [vector, vector, args.candidates, ...where.bindings, ...(args.exclude ? [args.exclude] : [])],

@@ -242,7 +242,7 @@ export function registerListingRoutes(app: FastifyInstance, api: ApiContext): vo
     async (request) => {
       const price = await api.queries.getPrice(request.params.id);
       if (price) return price;
-      if (!(await api.queries.getListing(request.params.id))) throw notFound(request.params.id);
+      if (!(await api.queries.listingExists(request.params.id))) throw notFound(request.params.id);
       throw new GrokcatError('PRICE_NOT_FOUND', `listing ${request.params.id} has no price suggestion yet`);
     },
   );

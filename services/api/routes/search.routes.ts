@@ -79,8 +79,8 @@ export function registerSearchRoutes(app: FastifyInstance, api: ApiContext): voi
     },
     async (request) => {
       const prediction = await api.runtime.enrich(imageOf(request.body));
-      const { embedding, ...rest } = prediction;
-      return request.query.embedding ? prediction : { ...rest, embedding: undefined };
+      const { embedding: _embedding, ...withoutEmbedding } = prediction;
+      return request.query.embedding ? prediction : withoutEmbedding;
     },
   );
 
@@ -138,7 +138,7 @@ export function registerSearchRoutes(app: FastifyInstance, api: ApiContext): voi
       if (body.listing_id) {
         const found = await api.queries.embeddingOf(body.listing_id);
         if (!found) {
-          if (!(await api.queries.getListing(body.listing_id))) throw notFound(body.listing_id);
+          if (!(await api.queries.listingExists(body.listing_id))) throw notFound(body.listing_id);
           throw new GrokcatError('LISTING_NOT_ENRICHED', `listing ${body.listing_id} has no enrichment yet`);
         }
         ({ embedding, model_version: version } = found);
