@@ -66,6 +66,11 @@ export async function buildApi(api: ApiContext): Promise<FastifyInstance> {
     limits: { fileSize: api.config.image.maxBytes, files: 1, fields: 20, fieldSize: 10_000, parts: 21 },
   });
   registerAuth(app, api.keys);
+  // Postgres text cannot hold NUL: refused here with the field named, not failing deep in a query.
+  app.addHook('preHandler', async (request) => {
+    const where = nulField({ params: request.params, query: request.query, body: request.body });
+    if (where) throw new GrokcatError('REQUEST_INVALID', `${where} contains a NUL character (U+0000)`);
+  });
   await app.register(fastifyRateLimit, {
     global: true,
     hook: 'preHandler',
@@ -110,3 +115,14 @@ export async function buildApi(api: ApiContext): Promise<FastifyInstance> {
 // The console is plain files: scripts and styles only from this origin, no inline script.
 const CONSOLE_CSP =
   "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/** The path of the first string holding U+0000 (`body.title`), or null; uploads' bytes are not text. */
+function nulField(value: unknown, where = '', depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? where : null;
+  if (depth > 8 || value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return null;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = nulField(inner, where ? `${where}.${key}` : key, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}

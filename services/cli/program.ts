@@ -31,6 +31,8 @@ export const EXAMPLES = [
   'grokcat apikey revoke 3f9a1c2b                  # stop a key',
   'grokcat bench inference --json                  # img/s at batch 1, 8, 32',
   'grokcat bench bus --events 20000                # events/s on the embedded bus and Kafka',
+  'grokcat bench faults --listings 5000 --json     # lost 0, duplicated 0 through injected faults',
+  'grokcat bench soak --minutes 10 --json          # latency, lag and memory at half capacity',
   'grokcat bench trunk --limit 500                 # trunk cuts on ../shared/datasets',
   'grokcat db check --json                         # is the database reachable and migrated',
   'grokcat db migrate                              # apply pending migrations',

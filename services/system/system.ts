@@ -4,16 +4,22 @@ import type { Config } from '../../shared/config/load-config.ts';
 import { type Database, openDatabase } from '../../shared/db/open-database.ts';
 import { deadLetterTopic, TOPICS } from '../../shared/events/topics.ts';
 import type { Logger } from '../../shared/log/logger.ts';
+import { ensureServingModel } from '../../shared/model/model-registry.repository.ts';
+import { createModelRuntime, type ModelRuntime, runtimeOptions } from '../../shared/model/model-runtime.ts';
 import { startApiService } from '../api/api.service.ts';
 import { startCatalogerService } from '../cataloger/cataloger.service.ts';
 import { startEnricherService } from '../enricher/enricher.service.ts';
 import { startTrainerService } from '../trainer/trainer.service.ts';
 import type { Trainer } from '../trainer/trainer.ts';
 
+export const SERVICE_NAMES = ['trainer', 'cataloger', 'enricher', 'api'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
 export interface System {
   readonly database: Database;
   readonly bus: Bus;
-  readonly trainer: Trainer;
+  /** Null when this process does not run the trainer. */
+  readonly trainer: Trainer | null;
   /** Where the API and console answer; null when started without them. */
   readonly apiUrl: string | null;
   stop(): Promise<void>;
@@ -28,11 +34,15 @@ export async function startSystem({
   config,
   log,
   api = true,
+  services = SERVICE_NAMES,
 }: {
   config: Config;
   log: Logger;
   api?: boolean;
+  /** Which services this process runs (`grokcat start --services`): one per process scales them apart. */
+  services?: readonly ServiceName[];
 }): Promise<System> {
+  const runs = (name: ServiceName) => services.includes(name) && (name !== 'api' || api);
   // What has started, stopped in reverse order: on shutdown, and when a later step fails to start
   // (a busy port must not leave consumers running in a process that cannot serve).
   const started: (() => Promise<void>)[] = [];
@@ -53,17 +63,28 @@ export async function startSystem({
     await ensureTopics(bus, config);
     log.info({ bus: bus.kind, brokers: config.bus.kafka?.brokers }, `event bus: ${bus.kind}`);
     const codec = openCodec(config);
-    const services = { config, database, bus, codec, log };
-    const trainer = await startTrainerService(services);
-    started.push(() => trainer.stop());
-    const cataloger = await startCatalogerService(services);
-    started.push(() => cataloger.stop());
-    const enricher = await startEnricherService(services);
-    started.push(() => enricher.stop());
-    // The api shares the enricher's model runtime: uploads join the enricher's batches.
-    const http = api ? await startApiService({ ...services, runtime: enricher.runtime }) : null;
-    if (http) started.push(() => http.stop());
-    return { database, bus, trainer: trainer.trainer, apiUrl: http?.url ?? null, stop: stopAll };
+    const deps = { config, database, bus, codec, log };
+    const trainer = runs('trainer') ? await startTrainerService(deps) : null;
+    if (trainer) started.push(() => trainer.stop());
+    const cataloger = runs('cataloger') ? await startCatalogerService(deps) : null;
+    if (cataloger) started.push(() => cataloger.stop());
+    const enricher = runs('enricher') ? await startEnricherService(deps) : null;
+    if (enricher) started.push(() => enricher.stop());
+    let http: { url: string; stop(): Promise<void> } | null = null;
+    if (runs('api')) {
+      // The api shares the enricher's model runtime (uploads join its batches), else has its own.
+      const runtime = enricher?.runtime ?? (await servingRuntime(config, database, log));
+      if (!enricher) started.push(() => runtime.close());
+      http = await startApiService({ ...deps, runtime });
+      started.push(() => (http as { stop(): Promise<void> }).stop());
+    }
+    return {
+      database,
+      bus,
+      trainer: trainer?.trainer ?? null,
+      apiUrl: http?.url ?? null,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll().catch((stopError) =>
       log.error({ err: stopError }, 'stopping after a failed start failed'),
@@ -77,4 +98,10 @@ export async function ensureTopics(bus: Bus, config: Config): Promise<void> {
   if (bus.kind !== 'embedded') return;
   const topics = Object.values(TOPICS).flatMap((topic) => [topic, deadLetterTopic(topic)]);
   await bus.createTopics(topics.map((topic) => ({ topic, partitions: config.bus.partitions })));
+}
+
+/** The serving model in a runtime of its own, for an api process that runs no enricher. */
+async function servingRuntime(config: Config, database: Database, log: Logger): Promise<ModelRuntime> {
+  const files = await ensureServingModel(config, database.knex, log);
+  return createModelRuntime(files, runtimeOptions(config), log);
 }

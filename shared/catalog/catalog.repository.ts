@@ -204,6 +204,14 @@ async function neighbours(db: Knex | Knex.Transaction, query: NeighbourQuery): P
     .sort((a, b) => b.similarity - a.similarity);
 }
 
+/**
+ * Postgres text cannot hold NUL (U+0000): a producer's stray NUL is dropped rather than failing the
+ * whole batch (and dead-lettering the listing) on "invalid byte sequence".
+ */
+export function pgText<T extends string | null>(value: T): T {
+  return (value === null ? value : value.replaceAll('\u0000', '')) as T;
+}
+
 function catalogTransaction(trx: Knex.Transaction) {
   return {
     trx,
@@ -215,13 +223,13 @@ function catalogTransaction(trx: Knex.Transaction) {
     async upsertListing(listing: ListingRecord): Promise<void> {
       const row = {
         id: listing.id,
-        title: listing.title,
-        description: listing.description,
+        title: pgText(listing.title),
+        description: pgText(listing.description),
         price_minor: listing.price?.amount_minor ?? null,
         currency: listing.price?.currency ?? null,
-        seller_id: listing.seller_id,
-        marketplace_category: listing.marketplace_category,
-        condition: listing.condition,
+        seller_id: pgText(listing.seller_id),
+        marketplace_category: pgText(listing.marketplace_category),
+        condition: pgText(listing.condition),
         source_event_id: listing.source_event_id,
         updated_at: trx.fn.now(),
       };
@@ -238,7 +246,7 @@ function catalogTransaction(trx: Knex.Transaction) {
       await trx('listings')
         .insert({
           id: listing.id,
-          title: listing.title,
+          title: pgText(listing.title),
           price_minor: listing.price?.amount_minor ?? null,
           currency: listing.price?.currency ?? null,
           source_event_id: listing.source_event_id,
@@ -251,7 +259,14 @@ function catalogTransaction(trx: Knex.Transaction) {
     async replaceImages(listingId: string, images: ImageRecord[]): Promise<void> {
       if (images.length > 0) {
         await trx('listing_images')
-          .insert(images.map((image) => ({ listing_id: listingId, ...image })))
+          .insert(
+            images.map((image) => ({
+              listing_id: listingId,
+              ...image,
+              ref: pgText(image.ref),
+              error_message: pgText(image.error_message),
+            })),
+          )
           .onConflict(['listing_id', 'position'])
           .merge();
       }

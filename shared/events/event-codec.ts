@@ -1,6 +1,7 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type avro from 'avsc';
 import { GrokcatError, isGrokcatError } from '../errors/error-catalogue.ts';
+import { avroBoundsProblem } from './avro-bounds.ts';
 import type { SchemaCatalogue, SchemaVersion } from './schema-catalogue.ts';
 import { frameConfluent, frameSingleObject, parseConfluent, parseSingleObject } from './wire-format.ts';
 
@@ -42,6 +43,16 @@ function decodeBody<T>(
   resolver: avro.Resolver | undefined,
   body: Buffer,
 ): T {
+  const problem = avroBoundsProblem(writer, body);
+  if (problem) {
+    throw new GrokcatError(
+      'EVENT_UNDECODABLE',
+      `${reader.topic}: the Avro body does not decode: ${problem}`,
+      {
+        details: { topic: reader.topic, writer: writer.name },
+      },
+    );
+  }
   try {
     return (resolver ? reader.type.fromBuffer(body, resolver) : reader.type.fromBuffer(body)) as T;
   } catch (error) {

@@ -63,7 +63,9 @@ export async function checkImage(
       cause: error,
     });
   }
-  const format = metadata.format ?? 'unknown';
+  // libvips reads AVIF as HEIF with AV1 compression; HEIC (HEVC) stays refused.
+  const format =
+    metadata.format === 'heif' && metadata.compression === 'av1' ? 'avif' : (metadata.format ?? 'unknown');
   if (!(ACCEPTED_FORMATS as readonly string[]).includes(format)) {
     throw new GrokcatError(
       'IMAGE_REFUSED',

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { System } from '../../services/system/system.ts';
 import { createModelRegistry, filesOfVersion } from '../../shared/model/model-registry.repository.ts';
@@ -20,11 +21,13 @@ let browser: Browser;
 let page: Page;
 let photoPath: string;
 let stop: () => Promise<void>;
+let apiKey: string;
 
 before(async () => {
   if (missing) return;
   const started = await startApiSystem(40);
   ({ system, photoPath, stop } = started);
+  apiKey = started.key;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -166,3 +169,38 @@ test('the models page charts versions; rollback serves an earlier one', { skip: 
 async function text(selector: string): Promise<string> {
   return (await page.locator(selector).first().textContent()) ?? '';
 }
+
+test('hostile titles render as text: no markup, no script, in the grid and on the listing page', {
+  skip: missing,
+}, async () => {
+  const title =
+    '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> Robert\'); DROP TABLE listings;--';
+  const response = await fetch(`${system.apiUrl}/v1/listings`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      listing_id: 'hostile-title',
+      title,
+      images: [{ url: pathToFileURL(photoPath).href }],
+    }),
+  });
+  assert.equal(response.status, 202);
+  await waitFor('the hostile listing cataloged', async () =>
+    Boolean(
+      await system.database
+        .knex('listings')
+        .where({ id: 'hostile-title' })
+        .whereNotNull('product_id')
+        .first(),
+    ),
+  );
+  await page.goto(`${system.apiUrl}/#/listings/hostile-title`);
+  await page.locator('#listing-title').waitFor();
+  assert.equal(await page.locator('#listing-title').textContent(), title);
+  await page.goto(`${system.apiUrl}/#/?q=Robert`);
+  await page.locator('.grid .card').first().waitFor();
+  assert.ok(((await page.locator('.grid').textContent()) ?? '').includes('<img src=x'), 'shown as text');
+  assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  assert.equal(await page.locator('img[src="x"]').count(), 0);
+  assert.equal(await page.locator('main script').count(), 0);
+});

@@ -11,6 +11,7 @@ import { benchPreprocessing, benchProvider } from '../../bench/inference-bench.t
 import { benchTrunkCuts, NORMALISATIONS } from '../../bench/trunk-bench.ts';
 import { runCommand } from '../command-runtime.ts';
 import { createProgressBar } from '../progress-bar.ts';
+import { registerReliabilityBenchCommands } from './bench-reliability.command.ts';
 
 const positive = (value: string) => {
   const n = Number.parseInt(value, 10);
@@ -20,6 +21,7 @@ const positive = (value: string) => {
 
 export function registerBenchCommands(program: Command): void {
   const bench = program.command('bench').description('measure grokcat on this machine');
+  registerReliabilityBenchCommands(bench);
   bench
     .command('bus')
     .description('events/s published and consumed end to end on each bus, with ~1 KB Avro events')

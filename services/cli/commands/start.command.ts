@@ -1,11 +1,11 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { createApiKeyRepository } from '../../../shared/api-keys/api-key.repository.ts';
 import { openCodec } from '../../../shared/bus/open-bus.ts';
 import { createCatalogRepository } from '../../../shared/catalog/catalog.repository.ts';
 import { toGrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import { registerShutdown } from '../../../shared/lifecycle/shutdown.ts';
 import { runDemo } from '../../demo/demo-run.ts';
-import { startSystem } from '../../system/system.ts';
+import { SERVICE_NAMES, type ServiceName, startSystem } from '../../system/system.ts';
 import { runCommand } from '../command-runtime.ts';
 
 export function registerStartCommand(program: Command): void {
@@ -14,9 +14,15 @@ export function registerStartCommand(program: Command): void {
     .description(
       'start grokcat (trainer, enricher, cataloger, api and console) on the configured database and bus; stop with Ctrl-C',
     )
+    .option(
+      '--services <names>',
+      `comma-separated services to run in this process (${SERVICE_NAMES.join(', ')}); one per process scales them apart`,
+      parseServices,
+      [...SERVICE_NAMES],
+    )
     .action(
-      runCommand(async ({ config, log }) => {
-        const system = await startSystem({ config, log });
+      runCommand(async ({ config, log }, options: { services: ServiceName[] }) => {
+        const system = await startSystem({ config, log, services: options.services });
         registerShutdown(() => system.stop(), { log, timeoutMs: config.shutdownTimeoutMs });
         log.info({ pid: process.pid }, 'grokcat is running: press Ctrl-C to stop');
         const keys = createApiKeyRepository(system.database.knex);
@@ -36,7 +42,8 @@ export function registerStartCommand(program: Command): void {
           );
         }
         const seed = config.catalog.demoSeedListings;
-        if (seed > 0 && (await createCatalogRepository(system.database.knex).isEmpty())) {
+        const everything = SERVICE_NAMES.every((name) => options.services.includes(name));
+        if (seed > 0 && everything && (await createCatalogRepository(system.database.knex).isEmpty())) {
           // A first start shows something: a demo marketplace flows through the running services.
           log.info(
             { listings: seed },
@@ -51,4 +58,19 @@ export function registerStartCommand(program: Command): void {
         await new Promise<never>(() => {});
       }),
     );
+}
+
+/** `--services enricher,cataloger`: known names, at least one. */
+export function parseServices(value: string): ServiceName[] {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !(SERVICE_NAMES as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(
+      `${unknown.length > 0 ? `unknown service ${unknown.join(', ')}` : 'no service named'}: choose from ${SERVICE_NAMES.join(', ')}`,
+    );
+  }
+  return [...new Set(names)] as ServiceName[];
 }

@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { createEventPublisher } from '../../shared/bus/event-publisher.ts';
+import { openCodec } from '../../shared/bus/open-bus.ts';
+import { type Config, loadConfig } from '../../shared/config/load-config.ts';
+import { TOPICS } from '../../shared/events/topics.ts';
+import type { Logger } from '../../shared/log/logger.ts';
+import { ensureModel } from '../../shared/model/model-store.ts';
+import { startSystem } from '../system/system.ts';
+import { benchPhotoCount, writeBenchPhotos } from './faults/fault-bench.ts';
+import { listingValue, type PlannedListing } from './faults/fault-ground-truth.ts';
+import { percentile, type SoakSample } from './soak-chart.ts';
+
+export interface SoakResult {
+  minutes: number;
+  capacity_per_s: number;
+  rate_per_s: number;
+  published: number;
+  cataloged: number;
+  throughput_per_s: number;
+  latency_ms: { p50: number; p95: number; p99: number };
+  max_in_flight: number;
+  memory: { warm_rss_mb: number; end_rss_mb: number; growth_percent: number };
+  samples: SoakSample[];
+}
+
+const SAMPLE_MS = 5000;
+
+/**
+ * `grokcat bench soak`: the pipeline (enricher and cataloger on the embedded database and bus, in
+ * this process) first flooded to measure its capacity, then fed a steady load at `load` of it for
+ * `minutes`; every listing's time from publish to its listings.cataloged event, the listings in
+ * flight and the process's memory, sampled over time.
+ */
+export async function runSoakBench(options: {
+  config: Config;
+  log: Logger;
+  minutes: number;
+  load: number;
+  rate?: number;
+  onProgress?: (done: number, total: number) => void;
+}): Promise<SoakResult> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'grokcat-soak-'));
+  const model = await ensureModel(options.config, options.log);
+  const env = { GROKCAT_HOME: home, GROKCAT_MODEL: path.dirname(model.onnxPath), GROKCAT_HTTP_PORT: '0' };
+  const config = loadConfig({ env: { PATH: process.env.PATH ?? '', ...env }, cwd: home });
+  const system = await startSystem({ config, log: options.log, services: ['enricher', 'cataloger'] });
+  try {
+    const photos = benchPhotoCount(20_000);
+    await writeBenchPhotos(path.join(home, 'images'), photos);
+    const publisher = createEventPublisher({ bus: system.bus, codec: openCodec(config) });
+    const sentAt = new Map<string, number>();
+    const latencies: number[] = [];
+    let windowLatencies: number[] = [];
+    const cataloged = await system.bus.subscribe({
+      group: `soak-${Date.now()}`,
+      topics: [TOPICS.listingsCataloged],
+      fromBeginning: true,
+      onBatch: async (batch) => {
+        const now = Date.now();
+        for (const m of batch.messages) {
+          const sent = m.key ? sentAt.get(m.key) : undefined;
+          if (sent === undefined) continue;
+          sentAt.delete(m.key as string);
+          latencies.push(now - sent);
+          windowLatencies.push(now - sent);
+        }
+        return batch.messages.at(-1)?.offset ?? null;
+      },
+    });
+    let next = 0;
+    const listing = (): PlannedListing => {
+      const i = next++;
+      return {
+        id: `soak-${i}`,
+        fate: 'cataloged',
+        expectedCode: null,
+        photos: [{ kind: 'file', name: `p${i % photos}.png` }],
+        title: `soak item ${i % photos} listing ${i}`,
+        price: 1000 + (i % photos) * 10,
+        update: null,
+      };
+    };
+    const uriOf = (photo: PlannedListing['photos'][number]) =>
+      pathToFileURL(path.join(home, 'images', photo.name)).href;
+    const publish = async (n: number) => {
+      const batch = Array.from({ length: n }, listing);
+      const now = Date.now();
+      for (const l of batch) sentAt.set(l.id, now);
+      await publisher.publish(
+        batch.map((l) => ({
+          topic: TOPICS.listingsCreated,
+          key: l.id,
+          value: listingValue(l, uriOf, 'first'),
+        })),
+      );
+    };
+
+    // Capacity: a flood of 20 s worth at a generous guess, timed to the last listing cataloged.
+    let capacity = options.rate ? options.rate / options.load : 0;
+    if (!options.rate) {
+      const flood = 300;
+      const started = Date.now();
+      await publish(flood);
+      while (sentAt.size > 0) await sleep(200);
+      capacity = flood / ((Date.now() - started) / 1000);
+      latencies.length = 0;
+      windowLatencies = [];
+    }
+    const rate = options.rate ?? capacity * options.load;
+    const samples: SoakSample[] = [];
+    const duration = options.minutes * 60_000;
+    const started = Date.now();
+    const publishedBefore = next;
+    let lastSample = started;
+    let due = started;
+    while (Date.now() - started < duration) {
+      const elapsed = Date.now() - started;
+      const owed = Math.floor((elapsed / 1000) * rate) - (next - publishedBefore);
+      if (owed > 0) await publish(owed);
+      if (Date.now() - lastSample >= SAMPLE_MS) {
+        lastSample = Date.now();
+        const sorted = [...windowLatencies].sort((a, b) => a - b);
+        windowLatencies = [];
+        samples.push({
+          t_s: Math.round((lastSample - started) / 1000),
+          in_flight: sentAt.size,
+          p50_ms: percentile(sorted, 50),
+          p95_ms: percentile(sorted, 95),
+          rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+          heap_mb: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+        });
+        options.onProgress?.(Math.round(elapsed / 1000), Math.round(duration / 1000));
+      }
+      due += 250;
+      await sleep(Math.max(0, due - Date.now()));
+    }
+    const published = next - publishedBefore;
+    // Let what is in flight land, then stop.
+    const drainUntil = Date.now() + 60_000;
+    while (sentAt.size > 0 && Date.now() < drainUntil) await sleep(200);
+    await cataloged.stop();
+    const sorted = [...latencies].sort((a, b) => a - b);
+    // Memory after warm-up (the first fifth, at least 30 s) against the last fifth of the run.
+    const warmFrom = Math.max(30, (options.minutes * 60) / 5);
+    const warm = samples.filter((s) => s.t_s >= warmFrom);
+    const fifth = Math.max(1, Math.floor(warm.length / 5));
+    const mean = (xs: SoakSample[]) => xs.reduce((sum, s) => sum + s.rss_mb, 0) / Math.max(1, xs.length);
+    const warmRss = mean(warm.slice(0, fifth));
+    const endRss = mean(warm.slice(-fifth));
+    return {
+      minutes: options.minutes,
+      capacity_per_s: Math.round(capacity * 10) / 10,
+      rate_per_s: Math.round(rate * 10) / 10,
+      published,
+      cataloged: latencies.length,
+      throughput_per_s: Math.round((latencies.length / (duration / 1000)) * 10) / 10,
+      latency_ms: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) },
+      max_in_flight: Math.max(0, ...samples.map((s) => s.in_flight)),
+      memory: {
+        warm_rss_mb: Math.round(warmRss),
+        end_rss_mb: Math.round(endRss),
+        growth_percent: warmRss > 0 ? Math.round(((endRss - warmRss) / warmRss) * 1000) / 10 : 0,
+      },
+      samples,
+    };
+  } finally {
+    await system.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
