@@ -9,7 +9,7 @@ import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { TOPICS } from '../../shared/events/topics.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { canonicalize, type MatchSettings, scoreNeighbours } from './canonicalize.ts';
-import { priceListing } from './price-comparables.ts';
+import { cachedCategoryPrices, priceListing } from './price-comparables.ts';
 
 type ConditionRatios = Awaited<ReturnType<CatalogTransaction['conditionRatios']>>;
 const RATIOS_TTL_MS = 60_000;
@@ -57,6 +57,7 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
     }
     return (ratiosCache as { value: ConditionRatios }).value;
   };
+  const categoryPrices = cachedCategoryPrices();
   const handleEnriched: EventHandler = async (events, ctx) => {
     const spaces = new Map<string, string>();
     const outgoing: EventToPublish[] = [];
@@ -119,6 +120,7 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
           },
           scored,
           ratios,
+          categoryPrices,
         );
         const suggested = suggestion.status === 'SUGGESTED' ? suggestion : null;
         const comparables = suggestion.comparables.map(({ same_product: _, ...c }) => c);

@@ -15,6 +15,33 @@ export const PRICE_RULES: PriceRules = {
   minSimilarity: 0.5,
 };
 
+type CategoryPrices = (
+  tx: CatalogTransaction,
+  ...args: Parameters<CatalogTransaction['categoryPrices']>
+) => ReturnType<CatalogTransaction['categoryPrices']>;
+
+/** A category's sample this large moves slowly: it is reused for a minute instead of read per listing. */
+const LARGE_SAMPLE = 1000;
+const SAMPLE_TTL_MS = 60_000;
+
+/**
+ * The category price sample per (space, category, currency), cached while it is large: reading up
+ * to 2,000 prices for every listing made cataloging slow down as the catalogue grew (measured with
+ * `grokcat bench faults`). Small categories are read every time, so a new one is exact.
+ */
+export function cachedCategoryPrices(): CategoryPrices {
+  const cache = new Map<string, { rows: Awaited<ReturnType<CategoryPrices>>; at: number }>();
+  return async (tx, space, category, currency, exclude) => {
+    const key = `${space}\u0000${category}\u0000${currency}`;
+    const hit = cache.get(key);
+    if (hit && Date.now() - hit.at < SAMPLE_TTL_MS) return hit.rows.filter((r) => r.listing_id !== exclude);
+    const rows = await tx.categoryPrices(space, category, currency, exclude);
+    if (rows.length >= LARGE_SAMPLE) cache.set(key, { rows, at: Date.now() });
+    else cache.delete(key);
+    return rows;
+  };
+}
+
 /**
  * Gathers the comparables of one listing, the priced listings of its product and its priced nearest
  * neighbours in the same predicted category, and suggests a price. The currency is the listing's
@@ -32,6 +59,7 @@ export async function priceListing(
   },
   scored: Scored[],
   ratios: Map<string, { ratio: number; listings: number }>,
+  categoryPrices: CategoryPrices = (t, ...args) => t.categoryPrices(...args),
 ): Promise<PriceSuggestion & { currency: string }> {
   const sameProduct = await tx.productPrices(listing.productId, listing.space, listing.embedding, listing.id);
   const inProduct = new Set(sameProduct.map((c) => c.listing_id));
@@ -53,8 +81,8 @@ export async function priceListing(
   const adjusted = adjustForCondition(comparables, condition, ratios);
   const currency = listing.currency ?? majority(comparables.map((c) => c.currency)) ?? 'EUR';
   // The category's prices too are brought to this listing's condition before their median is taken.
-  const categoryPrices = adjustForCondition(
-    (await tx.categoryPrices(listing.space, listing.category, currency, listing.id)).map((p, i) => ({
+  const inCategory = adjustForCondition(
+    (await categoryPrices(tx, listing.space, listing.category, currency, listing.id)).map((p, i) => ({
       listing_id: String(i),
       similarity: 0,
       amount_minor: p.amount_minor,
@@ -67,7 +95,7 @@ export async function priceListing(
   ).map((p) => p.adjusted_minor ?? p.amount_minor);
   const suggestion = suggestPrice({
     comparables: adjusted,
-    categoryPrices,
+    categoryPrices: inCategory,
     category: listing.category,
     currency,
     rules: PRICE_RULES,

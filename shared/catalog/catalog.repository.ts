@@ -466,7 +466,7 @@ function catalogTransaction(trx: Knex.Transaction) {
       category: string,
       currency: string,
       exclude: string,
-    ): Promise<{ amount_minor: number; condition: string | null }[]> {
+    ): Promise<{ listing_id: string; amount_minor: number; condition: string | null }[]> {
       const rows = await trx('listings as l')
         .join('enrichments as e', 'e.listing_id', 'l.id')
         .where({ 'e.embedding_space': space, 'e.category': category, 'l.currency': currency })
@@ -474,7 +474,11 @@ function catalogTransaction(trx: Knex.Transaction) {
         .whereNot('l.id', exclude)
         .distinct('l.id', 'l.price_minor', 'l.condition')
         .limit(2000);
-      return rows.map((r) => ({ amount_minor: Number(r.price_minor), condition: r.condition ?? null }));
+      return rows.map((r) => ({
+        listing_id: String(r.id),
+        amount_minor: Number(r.price_minor),
+        condition: r.condition ?? null,
+      }));
     },
 
     async storePriceSuggestion(row: {

@@ -21,6 +21,7 @@ export function tidy(text: string, max = 140): string {
   const line = (text.split('\n')[0] ?? '')
     .replace(/127\.0\.0\.(\d):\d+/g, '127.0.0.$1:PORT')
     .replace(/localhost:\d+/g, 'localhost:PORT')
+    .replace(/%3A\d{4,5}(?=%2F)/g, '%3APORT')
     .replace(/(\]|\d):\d{4,5}(?=[/)\s]|$)/g, '$1:PORT')
     .replace(/\/tmp\/[^\s"')]+/g, '/tmp/...');
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;

@@ -71,10 +71,11 @@ export function eventCases(ctx: CorpusContext): CorpusCase[] {
     deadEvent(
       ctx,
       'event-garbage-body',
-      'a known fingerprint followed by random bytes',
+      'a known fingerprint followed by 64 bytes of noise',
       async (key) => {
         const bytes = Buffer.from(await valid(key));
-        return Buffer.concat([bytes.subarray(0, 10), randomBytes(64)]);
+        const noise = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 151 + 89) & 255));
+        return Buffer.concat([bytes.subarray(0, 10), noise]);
       },
       ['EVENT_UNDECODABLE'],
       'dead-lettered with the decode error',
@@ -85,11 +86,9 @@ export function eventCases(ctx: CorpusContext): CorpusCase[] {
       'an event whose photo array claims 2^55 items in a few bytes',
       async (key) => {
         // Where the images array starts: the first byte that differs between no photo and one photo.
-        const none = await ctx.encode({
-          ...ctx.listingEvent(key, 'https://images.example/a.jpg'),
-          images: [],
-        });
-        const one = await valid(key);
+        const event = ctx.listingEvent(key, 'https://images.example/a.jpg');
+        const none = await ctx.encode({ ...event, images: [] });
+        const one = await ctx.encode(event);
         let at = 0;
         while (none[at] === one[at]) at++;
         const huge = Buffer.from([0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]); // zig-zag 2^55

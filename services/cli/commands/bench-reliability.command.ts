@@ -42,6 +42,9 @@ export function registerReliabilityBenchCommands(bench: Command): void {
           { config, log, print, setExitCode },
           options: { listings: number; rate: number; timeoutMin: number },
         ) => {
+          // Interrupted, the benchmark still takes its processes down with it (their exit hooks).
+          process.once('SIGINT', () => process.exit(130));
+          process.once('SIGTERM', () => process.exit(143));
           const bar = createProgressBar('listings cataloged');
           const faults: string[] = [];
           const result = await runFaultBench({
