@@ -36,11 +36,26 @@ const vars = {
   GROKCAT_CONSUMER_RETRY_MAX_MS: '1000',
 };
 
-/** `grokcat start` owning the embedded database and bus: killing it kills Postgres too. */
-const startGrokcat = () =>
-  startCli(['start', '--services', 'enricher,cataloger'], cleanEnv(vars), /grokcat is running/, {
-    timeoutMs: 180_000,
-  });
+/**
+ * `grokcat start` owning the embedded database and bus: killing it kills Postgres too. Restarted as a
+ * supervisor would: a start that finds the machine too busy exits 3 (unavailable) and is tried again.
+ */
+async function startGrokcat(): Promise<Awaited<ReturnType<typeof startCli>>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startCli(
+        ['start', '--services', 'enricher,cataloger'],
+        cleanEnv(vars),
+        /grokcat is running/,
+        {
+          timeoutMs: 180_000,
+        },
+      );
+    } catch (error) {
+      if (attempt >= 3 || !/exited with 3/.test(String(error))) throw error;
+    }
+  }
+}
 
 test('the embedded bus through crash-restart cycles: grokcat start SIGKILLed mid-flow three times, nothing lost or duplicated', async () => {
   await writeBenchPhotos(path.join(home, 'images'), benchPhotoCount(400));
