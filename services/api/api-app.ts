@@ -13,6 +13,7 @@ import type { ApiContext } from './api-context.ts';
 import { registerErrorHandling } from './api-errors.ts';
 import { registerHttpMetrics } from './api-metrics.ts';
 import { API_SCHEMAS } from './api-schemas.ts';
+import { registerHttpTracing } from './api-tracing.ts';
 import { registerImageRoutes } from './routes/images.routes.ts';
 import { registerLabelRoutes } from './routes/labels.routes.ts';
 import { registerListingRoutes } from './routes/listings.routes.ts';
@@ -40,6 +41,7 @@ export async function buildApi(api: ApiContext): Promise<FastifyInstance> {
     },
   });
   registerErrorHandling(app);
+  registerHttpTracing(app);
   // JSON and multipart only: other bodies are refused with 415 rather than parsed as text.
   app.removeContentTypeParser('text/plain');
   for (const schema of API_SCHEMAS) app.addSchema(schema);

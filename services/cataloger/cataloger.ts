@@ -1,4 +1,4 @@
-import type { EventHandler } from '../../shared/bus/consumer-runtime.ts';
+import type { ConsumedEvent, EventHandler } from '../../shared/bus/consumer-runtime.ts';
 import {
   derivedEventId,
   type EventPublisher,
@@ -8,6 +8,7 @@ import type { CatalogRepository, CatalogTransaction } from '../../shared/catalog
 import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { TOPICS } from '../../shared/events/topics.ts';
 import type { Logger } from '../../shared/log/logger.ts';
+import { dbWrite, withSpan } from '../../shared/telemetry/tracing.ts';
 import { canonicalize, type MatchSettings, scoreNeighbours } from './canonicalize.ts';
 import { cachedCategoryPrices, priceListing } from './price-comparables.ts';
 
@@ -58,6 +59,115 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
     return (ratiosCache as { value: ConditionRatios }).value;
   };
   const categoryPrices = cachedCategoryPrices();
+
+  /** One enriched listing inside the batch's transaction: its enrichment, product and price. */
+  const catalogListing = async (
+    tx: CatalogTransaction,
+    event: ConsumedEvent,
+    ratios: ConditionRatios,
+    space: string,
+  ): Promise<{ productId: number; newProduct: boolean; priceStatus: string; events: EventToPublish[] }> => {
+    const e = event.value as unknown as ListingEnriched;
+    const price = e.price ? { amount_minor: Number(e.price.amount_minor), currency: e.price.currency } : null;
+    await tx.ensureListing({ id: e.listing_id, title: e.title, price, source_event_id: event.eventId });
+    await tx.upsertEnrichment({
+      listing_id: e.listing_id,
+      model_version: e.model_version,
+      embedding_space: space,
+      category: e.category.label,
+      category_confidence: Math.min(1, Math.max(0, e.category.confidence)),
+      attributes: groupAttributes(e.attributes),
+      queries: e.queries.map((q) => ({ query: q.query, p: q.confidence })),
+      embedding: e.embedding,
+      source_event_id: event.eventId,
+    });
+    const found = await tx.neighbours({
+      space,
+      embedding: e.embedding,
+      k: deps.neighbours,
+      exclude: e.listing_id,
+    });
+    const scored = scoreNeighbours(e.title, found, deps.settings());
+    const product = await canonicalize(
+      tx,
+      { id: e.listing_id, title: e.title, category: e.category.label, modelVersion: e.model_version },
+      scored,
+      deps.settings(),
+    );
+    const suggestion = await priceListing(
+      tx,
+      {
+        id: e.listing_id,
+        productId: product.productId,
+        category: e.category.label,
+        currency: price?.currency ?? null,
+        space,
+        embedding: e.embedding,
+      },
+      scored,
+      ratios,
+      categoryPrices,
+    );
+    const suggested = suggestion.status === 'SUGGESTED' ? suggestion : null;
+    const comparables = suggestion.comparables.map(({ same_product: _, ...c }) => c);
+    await tx.storePriceSuggestion({
+      listing_id: e.listing_id,
+      model_version: e.model_version,
+      status: suggested ? 'suggested' : 'insufficient_data',
+      price_minor: suggested?.amount_minor ?? null,
+      low_minor: suggested?.low_minor ?? null,
+      high_minor: suggested?.high_minor ?? null,
+      currency: suggested ? suggestion.currency : null,
+      confidence: suggested?.confidence ?? null,
+      method: suggestion.method,
+      comparables: suggestion.comparables,
+      reason: suggested ? null : suggestion.reason,
+    });
+    const published: EventToPublish[] = [
+      {
+        topic: TOPICS.listingsCataloged,
+        key: e.listing_id,
+        traceContext: event.traceContext,
+        value: {
+          event_id: derivedEventId(TOPICS.listingsCataloged, event.eventId),
+          occurred_at: Date.now(),
+          listing_id: e.listing_id,
+          source_event_id: event.eventId,
+          model_version: e.model_version,
+          product_id: product.productId,
+          new_product: product.newProduct,
+          merged_product_ids: product.merged,
+          match_score: product.matchScore,
+        },
+      },
+      {
+        topic: TOPICS.pricesSuggested,
+        key: e.listing_id,
+        traceContext: event.traceContext,
+        value: {
+          event_id: derivedEventId(TOPICS.pricesSuggested, event.eventId),
+          occurred_at: Date.now(),
+          listing_id: e.listing_id,
+          model_version: e.model_version,
+          status: suggestion.status,
+          price: suggested ? { amount_minor: suggested.amount_minor, currency: suggestion.currency } : null,
+          low_minor: suggested?.low_minor ?? null,
+          high_minor: suggested?.high_minor ?? null,
+          confidence: suggested?.confidence ?? null,
+          method: suggested ? suggested.method : 'none',
+          comparables,
+          reason: suggested ? null : suggestion.reason,
+        },
+      },
+    ];
+
+    return {
+      productId: product.productId,
+      newProduct: product.newProduct,
+      priceStatus: suggestion.status,
+      events: published,
+    };
+  };
   const handleEnriched: EventHandler = async (events, ctx) => {
     const spaces = new Map<string, string>();
     const outgoing: EventToPublish[] = [];
@@ -79,100 +189,23 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
       const ratios = await conditionRatios(tx);
       for (const event of events) {
         const e = event.value as unknown as ListingEnriched;
-        const space = spaces.get(e.model_version) as string;
-        const price = e.price
-          ? { amount_minor: Number(e.price.amount_minor), currency: e.price.currency }
-          : null;
-        await tx.ensureListing({ id: e.listing_id, title: e.title, price, source_event_id: event.eventId });
-        await tx.upsertEnrichment({
-          listing_id: e.listing_id,
-          model_version: e.model_version,
-          embedding_space: space,
-          category: e.category.label,
-          category_confidence: Math.min(1, Math.max(0, e.category.confidence)),
-          attributes: groupAttributes(e.attributes),
-          queries: e.queries.map((q) => ({ query: q.query, p: q.confidence })),
-          embedding: e.embedding,
-          source_event_id: event.eventId,
-        });
-        const found = await tx.neighbours({
-          space,
-          embedding: e.embedding,
-          k: deps.neighbours,
-          exclude: e.listing_id,
-        });
-        const scored = scoreNeighbours(e.title, found, deps.settings());
-        const product = await canonicalize(
-          tx,
-          { id: e.listing_id, title: e.title, category: e.category.label, modelVersion: e.model_version },
-          scored,
-          deps.settings(),
-        );
-        const suggestion = await priceListing(
-          tx,
+        await withSpan(
+          'catalog listing',
           {
-            id: e.listing_id,
-            productId: product.productId,
-            category: e.category.label,
-            currency: price?.currency ?? null,
-            space,
-            embedding: e.embedding,
+            ...dbWrite(['listings', 'enrichments', 'products', 'price_suggestions']),
+            'grokcat.listing.id': e.listing_id,
+            'grokcat.model.version': e.model_version,
           },
-          scored,
-          ratios,
-          categoryPrices,
-        );
-        const suggested = suggestion.status === 'SUGGESTED' ? suggestion : null;
-        const comparables = suggestion.comparables.map(({ same_product: _, ...c }) => c);
-        await tx.storePriceSuggestion({
-          listing_id: e.listing_id,
-          model_version: e.model_version,
-          status: suggested ? 'suggested' : 'insufficient_data',
-          price_minor: suggested?.amount_minor ?? null,
-          low_minor: suggested?.low_minor ?? null,
-          high_minor: suggested?.high_minor ?? null,
-          currency: suggested ? suggestion.currency : null,
-          confidence: suggested?.confidence ?? null,
-          method: suggestion.method,
-          comparables: suggestion.comparables,
-          reason: suggested ? null : suggestion.reason,
-        });
-        outgoing.push(
-          {
-            topic: TOPICS.listingsCataloged,
-            key: e.listing_id,
-            value: {
-              event_id: derivedEventId(TOPICS.listingsCataloged, event.eventId),
-              occurred_at: Date.now(),
-              listing_id: e.listing_id,
-              source_event_id: event.eventId,
-              model_version: e.model_version,
-              product_id: product.productId,
-              new_product: product.newProduct,
-              merged_product_ids: product.merged,
-              match_score: product.matchScore,
-            },
+          async (span) => {
+            const written = await catalogListing(tx, event, ratios, spaces.get(e.model_version) as string);
+            span.setAttributes({
+              'grokcat.product.id': written.productId,
+              'grokcat.product.new': written.newProduct,
+              'grokcat.price.status': written.priceStatus,
+            });
+            outgoing.push(...written.events);
           },
-          {
-            topic: TOPICS.pricesSuggested,
-            key: e.listing_id,
-            value: {
-              event_id: derivedEventId(TOPICS.pricesSuggested, event.eventId),
-              occurred_at: Date.now(),
-              listing_id: e.listing_id,
-              model_version: e.model_version,
-              status: suggestion.status,
-              price: suggested
-                ? { amount_minor: suggested.amount_minor, currency: suggestion.currency }
-                : null,
-              low_minor: suggested?.low_minor ?? null,
-              high_minor: suggested?.high_minor ?? null,
-              confidence: suggested?.confidence ?? null,
-              method: suggested ? suggested.method : 'none',
-              comparables,
-              reason: suggested ? null : suggestion.reason,
-            },
-          },
+          event.traceContext,
         );
       }
     });

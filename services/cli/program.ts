@@ -11,6 +11,7 @@ import { registerKafkaMockCommand } from './commands/kafka-mock.command.ts';
 import { registerModelCommands } from './commands/model.command.ts';
 import { registerReplayCommand } from './commands/replay.command.ts';
 import { registerStartCommand } from './commands/start.command.ts';
+import { registerTopicsCommands } from './commands/topics.command.ts';
 import { registerTrainCommand } from './commands/train.command.ts';
 
 // One example per command, shown by `grokcat --help` (a test checks that every command has one).
@@ -39,6 +40,9 @@ export const EXAMPLES = [
   'grokcat db rollback --yes                       # undo the last batch of migrations',
   'grokcat config                                  # the configuration as grokcat sees it',
   'grokcat kafka-mock --topics listings.created:8  # librdkafka mock cluster for local Kafka runs',
+  'grokcat topics create                           # every topic and dead-letter topic, partitions and retention from config',
+  'grokcat topics list --json                      # topics, partitions, messages retained',
+  'grokcat topics dead-letters listings.created    # what was dead-lettered and why',
 ];
 
 const FOOTER =
@@ -65,5 +69,6 @@ export function buildProgram(): Command {
   registerEvalCommand(program);
   registerTrainCommand(program);
   registerApiKeyCommands(program);
+  registerTopicsCommands(program);
   return program;
 }

@@ -1,13 +1,14 @@
 import type { ConsumedEvent, EventHandler } from '../../shared/bus/consumer-runtime.ts';
 import { derivedEventId, type EventPublisher } from '../../shared/bus/event-publisher.ts';
-import type { CatalogRepository } from '../../shared/catalog/catalog.repository.ts';
+import type { CatalogRepository, CatalogTransaction } from '../../shared/catalog/catalog.repository.ts';
 import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { TOPICS } from '../../shared/events/topics.ts';
 import type { ImageFetcher, ImageRef } from '../../shared/image/image-fetcher.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import type { ModelRuntime } from '../../shared/model/model-runtime.ts';
 import { postprocess } from '../../shared/model/postprocess.ts';
-import { runListingPhotos } from './listing-photos.ts';
+import { dbWrite, withSpan } from '../../shared/telemetry/tracing.ts';
+import { type PhotoResult, runListingPhotos } from './listing-photos.ts';
 import { tagPagePhoto } from './page-photo-tagger.ts';
 import { aggregatePhotos } from './photo-aggregation.ts';
 
@@ -48,7 +49,16 @@ export function createEnricher(deps: EnricherDeps): {
     const done = await Promise.all(
       events.map(async (event) => {
         const listing = event.value as unknown as ListingCreated;
-        const { results, files } = await runListingPhotos(deps, listing.images);
+        const { results, files } = await withSpan(
+          'enrich listing',
+          { 'grokcat.listing.id': listing.listing_id, 'grokcat.listing.photos': listing.images.length },
+          async (span) => {
+            const photos = await runListingPhotos(deps, listing.images);
+            span.setAttribute('grokcat.listing.photos_used', photos.results.filter((r) => r.outputs).length);
+            return photos;
+          },
+          event.traceContext,
+        );
         return { event, listing, results, files };
       }),
     );
@@ -69,21 +79,11 @@ export function createEnricher(deps: EnricherDeps): {
     if (enriched.length === 0) return;
     await deps.catalog.transaction(async (tx) => {
       for (const { event, listing, results } of enriched) {
-        await tx.upsertListing({
-          id: listing.listing_id,
-          title: listing.title,
-          description: listing.description ?? '',
-          price: listing.price
-            ? { amount_minor: Number(listing.price.amount_minor), currency: listing.price.currency }
-            : null,
-          seller_id: listing.seller_id ?? null,
-          marketplace_category: listing.marketplace_category ?? null,
-          condition: listing.condition ?? null,
-          source_event_id: event.eventId,
-        });
-        await tx.replaceImages(
-          listing.listing_id,
-          results.map((r) => r.image),
+        await withSpan(
+          'write listing',
+          { ...dbWrite(['listings', 'listing_images']), 'grokcat.listing.id': listing.listing_id },
+          () => writeListing(tx, event, listing, results),
+          event.traceContext,
         );
       }
     });
@@ -98,6 +98,7 @@ export function createEnricher(deps: EnricherDeps): {
         return {
           topic: TOPICS.listingsEnriched,
           key: listing.listing_id,
+          traceContext: event.traceContext,
           value: {
             event_id: derivedEventId(TOPICS.listingsEnriched, event.eventId, version),
             occurred_at: Date.now(),
@@ -133,4 +134,29 @@ export function createEnricher(deps: EnricherDeps): {
   };
 
   return { handleListings, handlePhotos };
+}
+
+/** A listing and its photos' outcomes, as one redelivery-safe rewrite inside the batch's transaction. */
+async function writeListing(
+  tx: CatalogTransaction,
+  event: ConsumedEvent,
+  listing: ListingCreated,
+  results: PhotoResult[],
+): Promise<void> {
+  await tx.upsertListing({
+    id: listing.listing_id,
+    title: listing.title,
+    description: listing.description ?? '',
+    price: listing.price
+      ? { amount_minor: Number(listing.price.amount_minor), currency: listing.price.currency }
+      : null,
+    seller_id: listing.seller_id ?? null,
+    marketplace_category: listing.marketplace_category ?? null,
+    condition: listing.condition ?? null,
+    source_event_id: event.eventId,
+  });
+  await tx.replaceImages(
+    listing.listing_id,
+    results.map((r) => r.image),
+  );
 }

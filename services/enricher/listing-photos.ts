@@ -6,6 +6,7 @@ import type { ImageFetcher, ImageRef } from '../../shared/image/image-fetcher.ts
 import type { ModelRuntime } from '../../shared/model/model-runtime.ts';
 import type { ModelFiles } from '../../shared/model/model-store.ts';
 import type { RawOutputs } from '../../shared/model/postprocess.ts';
+import { withSpan } from '../../shared/telemetry/tracing.ts';
 
 export interface PhotoResult {
   image: ImageRecord;
@@ -42,9 +43,21 @@ export async function runPhoto(
 ): Promise<PhotoResult> {
   const base = { position, ref_kind: refKind(ref.uri), ref: ref.uri.slice(0, 2000) };
   try {
-    const bytes = await fetchWithRetry(deps.fetcher, ref);
+    const bytes = await withSpan(
+      'fetch photo',
+      { 'grokcat.photo.position': position, 'grokcat.photo.kind': base.ref_kind },
+      () => fetchWithRetry(deps.fetcher, ref),
+    );
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const run = await deps.runtime.run(bytes);
+    const run = await withSpan(
+      'model run',
+      { 'grokcat.photo.position': position, 'grokcat.photo.bytes': bytes.length },
+      async (span) => {
+        const result = await deps.runtime.run(bytes);
+        span.setAttribute('grokcat.model.version', result.files.version);
+        return result;
+      },
+    );
     return {
       image: {
         ...base,

@@ -1,8 +1,8 @@
 import type { Bus } from '../../shared/bus/bus.ts';
 import { openBus, openCodec } from '../../shared/bus/open-bus.ts';
+import { topicPlan } from '../../shared/bus/topic-plan.ts';
 import type { Config } from '../../shared/config/load-config.ts';
 import { type Database, openDatabase } from '../../shared/db/open-database.ts';
-import { deadLetterTopic, TOPICS } from '../../shared/events/topics.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { ensureServingModel } from '../../shared/model/model-registry.repository.ts';
 import { createModelRuntime, type ModelRuntime, runtimeOptions } from '../../shared/model/model-runtime.ts';
@@ -60,7 +60,7 @@ export async function startSystem({
     );
     const bus = openBus(config, { database, log });
     started.push(() => bus.close());
-    await ensureTopics(bus, config);
+    await ensureEmbeddedTopics(bus, config);
     log.info({ bus: bus.kind, brokers: config.bus.kafka?.brokers }, `event bus: ${bus.kind}`);
     const codec = openCodec(config);
     const deps = { config, database, bus, codec, log };
@@ -93,11 +93,12 @@ export async function startSystem({
   }
 }
 
-/** Every topic and its dead-letter topic on the embedded bus; Kafka topics are the operators' to create. */
-export async function ensureTopics(bus: Bus, config: Config): Promise<void> {
-  if (bus.kind !== 'embedded') return;
-  const topics = Object.values(TOPICS).flatMap((topic) => [topic, deadLetterTopic(topic)]);
-  await bus.createTopics(topics.map((topic) => ({ topic, partitions: config.bus.partitions })));
+/**
+ * Every topic and its dead-letter topic on the embedded bus. Kafka topics are made by
+ * `grokcat topics create` (a deployment step with admin rights the services need not have).
+ */
+export async function ensureEmbeddedTopics(bus: Bus, config: Config): Promise<void> {
+  if (bus.kind === 'embedded') await bus.createTopics(topicPlan(config));
 }
 
 /** The serving model in a runtime of its own, for an api process that runs no enricher. */

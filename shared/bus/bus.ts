@@ -73,11 +73,23 @@ export interface PartitionOffset {
 export interface TopicSpec {
   topic: string;
   partitions: number;
+  /** How long records are kept; null forever; absent: the bus's default. */
+  retentionMs?: number | null;
+}
+
+export interface TopicInfo {
+  topic: string;
+  partitions: number;
+  /** null: kept forever; undefined: the bus cannot tell (Kafka brokers keep it in their configs). */
+  retentionMs?: number | null;
 }
 
 export interface Bus {
   readonly kind: 'kafka' | 'embedded';
+  /** Creates the topics that do not exist yet; existing ones are left as they are. */
   createTopics(topics: TopicSpec[]): Promise<void>;
+  /** Every topic on the bus with its partition count. */
+  listTopics(): Promise<TopicInfo[]>;
   publish(messages: OutgoingMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /**

@@ -19,6 +19,13 @@ export function createConsumerMetrics(group: string) {
     description: 'time to process one partition batch',
     unit: 'ms',
   });
+  const eventAge = meter.createHistogram('grokcat.consumer.event_age', {
+    description: 'time from an event being written to the bus to its handler finishing (freshness)',
+    unit: 'ms',
+    advice: {
+      explicitBucketBoundaries: [10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000],
+    },
+  });
   const lagGauge = meter.createObservableGauge('grokcat.consumer.lag', {
     description: 'messages behind the end of the partition after the last batch',
   });
@@ -33,6 +40,7 @@ export function createConsumerMetrics(group: string) {
     failed: (topic: string, code: string) => failed.add(1, { group, topic, code }),
     deadLettered: (topic: string) => deadLettered.add(1, { group, topic }),
     batchDuration: (topic: string, ms: number) => batchDuration.record(ms, { group, topic }),
+    eventAge: (topic: string, ms: number) => eventAge.record(Math.max(0, ms), { group, topic }),
     lag: (topic: string, partition: number, lag: bigint) =>
       lags.set(`${topic}:${partition}`, { topic, partition, lag: Number(lag < 0n ? 0n : lag) }),
     close: () => lagGauge.removeCallback(observe),

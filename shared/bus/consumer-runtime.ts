@@ -5,6 +5,7 @@ import {
   propagation,
   ROOT_CONTEXT,
   type Span,
+  SpanKind,
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
@@ -28,6 +29,11 @@ export interface ConsumedEvent<T = Record<string, unknown>> {
   value: T;
   /** Which schema version wrote it. */
   writer: string;
+  /**
+   * The trace context of this event's `process` span (a child of its producer's span): work done
+   * for this one event, and events published because of it, continue the producer's trace.
+   */
+  traceContext: Context;
 }
 
 export interface HandlerContext<T = Record<string, unknown>> {
@@ -161,6 +167,8 @@ export async function startConsumer<T = Record<string, unknown>>(
       try {
         await runHandler(events, batch, controls);
         metrics.processed(batch.topic, events.length);
+        const now = Date.now();
+        for (const event of events) metrics.eventAge(batch.topic, now - event.timestamp);
         return;
       } catch (caught) {
         const error = toGrokcatError(caught);
@@ -217,18 +225,24 @@ export async function startConsumer<T = Record<string, unknown>>(
           const dead: { message: BusMessage; error: GrokcatError }[] = [];
           for (const message of messages) {
             const parent: Context = propagation.extract(ROOT_CONTEXT, message.headers);
-            spans.push(
-              tracer.startSpan(
-                `process ${message.topic}`,
-                {
-                  attributes: {
-                    'messaging.message.id': message.headers[EVENT_ID_HEADER] ?? '',
-                    'messaging.kafka.offset': message.offset,
-                  },
+            const span = tracer.startSpan(
+              `process ${message.topic}`,
+              {
+                kind: SpanKind.CONSUMER,
+                attributes: {
+                  'messaging.system': bus.kind,
+                  'messaging.operation.type': 'process',
+                  'messaging.destination.name': message.topic,
+                  'messaging.message.id': message.headers[EVENT_ID_HEADER] ?? '',
+                  'messaging.kafka.destination.partition': message.partition,
+                  'messaging.kafka.offset': message.offset,
+                  'messaging.consumer.group.name': group,
                 },
-                parent,
-              ),
+                links: [{ context: batchSpan.spanContext() }],
+              },
+              parent,
             );
+            spans.push(span);
             try {
               const decoded = await codec.decode<T>(message.topic, message.value);
               events.push({
@@ -243,6 +257,7 @@ export async function startConsumer<T = Record<string, unknown>>(
                 headers: message.headers,
                 value: decoded.value,
                 writer: decoded.writer,
+                traceContext: trace.setSpan(parent, span),
               });
             } catch (caught) {
               const error = toGrokcatError(caught);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../config/load-config.ts';
 import type { Database } from '../db/open-database.ts';
+import { GrokcatError } from '../errors/error-catalogue.ts';
 import { createConfluentCodec, createSingleObjectCodec, type EventCodec } from '../events/event-codec.ts';
 import { loadSchemaCatalogue } from '../events/schema-catalogue.ts';
 import type { Logger } from '../log/logger.ts';
@@ -8,8 +9,11 @@ import type { Bus } from './bus.ts';
 import { createEmbeddedBus } from './embedded/embedded-bus.ts';
 import { createKafkaBus } from './kafka/kafka-bus.ts';
 
-/** Kafka when KAFKA_BROKERS is set, else the embedded log in grokcat's database. */
-export function openBus(config: Config, { database, log }: { database: Database; log: Logger }): Bus {
+/**
+ * Kafka when KAFKA_BROKERS is set, else the embedded log in grokcat's database (which it then needs;
+ * Kafka tools such as `grokcat topics` need none).
+ */
+export function openBus(config: Config, { database, log }: { database: Database | null; log: Logger }): Bus {
   const busLog = log.child({ component: 'bus' });
   const { consumer } = config;
   if (config.bus.kafka) {
@@ -23,6 +27,7 @@ export function openBus(config: Config, { database, log }: { database: Database;
       },
     });
   }
+  if (!database) throw new GrokcatError('INTERNAL', 'the embedded bus needs the database');
   return createEmbeddedBus({
     knex: database.knex,
     log: busLog,

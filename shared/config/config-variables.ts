@@ -155,6 +155,11 @@ export const CONFIG_VARIABLES = {
       "Whether the brokers answer offset-by-timestamp lookups; `false` for librdkafka's mock, which does not (replays by time then scan).",
     schema: bool,
   },
+  KAFKA_REPLICATION_FACTOR: {
+    description:
+      "Replicas of each topic `grokcat topics create` makes; unset: the brokers' `default.replication.factor`. 3 on a production cluster.",
+    schema: positiveInt(16),
+  },
   KAFKA_SASL_MECHANISM: {
     description:
       'SASL mechanism for Kafka: `plain`, `scram-sha-256` or `scram-sha-512`; needs the two below.',
@@ -170,12 +175,20 @@ export const CONFIG_VARIABLES = {
   },
   GROKCAT_BUS_PARTITIONS: {
     default: '8',
-    description: 'Partitions of an embedded-bus topic created on first use.',
+    description:
+      'Partitions of each topic grokcat creates: on the embedded bus at start, on Kafka with `grokcat topics create`. The most consumers of one group that can work at once.',
     schema: positiveInt(1024),
   },
   GROKCAT_BUS_RETENTION_HOURS: {
     default: '168',
-    description: 'Embedded bus: records older than this are deleted (0 keeps them forever).',
+    description:
+      'Records older than this are deleted (0 keeps them forever): embedded-bus topics, and Kafka topics made by `grokcat topics create` (`retention.ms`).',
+    schema: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number),
+  },
+  GROKCAT_DLQ_RETENTION_HOURS: {
+    default: '720',
+    description:
+      'Retention of the dead-letter topics (`<topic>.dlq`), longer than the others so that bad inputs can be read and replayed after a fix (0 keeps them forever).',
     schema: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number),
   },
   GROKCAT_CONSUMER_MAX_BATCH: {

@@ -23,6 +23,8 @@ export interface Config {
     readonly partitions: number;
     /** null keeps records forever. */
     readonly retentionMs: number | null;
+    /** Of the dead-letter topics; null keeps them forever. */
+    readonly deadLetterRetentionMs: number | null;
   };
   readonly model: {
     /** GROKCAT_MODEL: a model folder, or null for the reference model. */
@@ -91,6 +93,8 @@ export interface KafkaConfig {
   readonly clientId: string;
   readonly ssl: boolean;
   readonly timestampLookup: boolean;
+  /** Replicas of topics made by `grokcat topics create`; null: the brokers' default. */
+  readonly replicationFactor: number | null;
   readonly sasl: {
     readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
     readonly username: string;
@@ -182,10 +186,8 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       kafka: kafkaConfig(get),
       schemaRegistryUrl: get<string | undefined>('SCHEMA_REGISTRY_URL') ?? null,
       partitions: get<number>('GROKCAT_BUS_PARTITIONS'),
-      retentionMs:
-        get<number>('GROKCAT_BUS_RETENTION_HOURS') === 0
-          ? null
-          : get<number>('GROKCAT_BUS_RETENTION_HOURS') * 3_600_000,
+      retentionMs: hoursToMs(get<number>('GROKCAT_BUS_RETENTION_HOURS')),
+      deadLetterRetentionMs: hoursToMs(get<number>('GROKCAT_DLQ_RETENTION_HOURS')),
     }),
     model: Object.freeze({
       path: get<string | undefined>('GROKCAT_MODEL') ? path.resolve(cwd, get<string>('GROKCAT_MODEL')) : null,
@@ -250,6 +252,9 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
   });
 }
 
+/** Retention in hours as milliseconds; 0 (keep forever) as null. */
+const hoursToMs = (hours: number) => (hours === 0 ? null : hours * 3_600_000);
+
 function kafkaConfig(get: <T>(name: ConfigVariableName) => T): KafkaConfig | null {
   const brokers = get<string[] | undefined>('KAFKA_BROKERS');
   if (!brokers) return null;
@@ -259,6 +264,7 @@ function kafkaConfig(get: <T>(name: ConfigVariableName) => T): KafkaConfig | nul
     clientId: get<string>('KAFKA_CLIENT_ID'),
     ssl: get<boolean>('KAFKA_SSL'),
     timestampLookup: get<boolean>('KAFKA_TIMESTAMP_LOOKUP'),
+    replicationFactor: get<number | undefined>('KAFKA_REPLICATION_FACTOR') ?? null,
     sasl: mechanism
       ? {
           mechanism,

@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger.ts';
+import { flushTelemetry } from '../telemetry/telemetry-flush.ts';
 
 export interface ShutdownOptions {
   log: Logger;
@@ -33,14 +34,16 @@ export function registerShutdown(
     }, timeoutMs);
     timer.unref();
     stop(signal).then(
-      () => {
+      async () => {
         clearTimeout(timer);
         log.info('stopped cleanly');
+        await flushTelemetry();
         exit(0);
       },
-      (error: unknown) => {
+      async (error: unknown) => {
         clearTimeout(timer);
         log.error({ err: error }, 'shutdown failed');
+        await flushTelemetry();
         exit(1);
       },
     );

@@ -3,6 +3,7 @@ import type { Config } from '../config/load-config.ts';
 import { GrokcatError } from '../errors/error-catalogue.ts';
 import { decodeImage, decodeRegions, type Region } from '../image/image-decoder.ts';
 import type { Logger } from '../log/logger.ts';
+import { createModelMetrics } from './model-metrics.ts';
 import type { ModelFiles } from './model-store.ts';
 import { createOnnxSession, type OnnxSession, type SessionOptions } from './onnx-session.ts';
 import { type Prediction, postprocess, type RawOutputs } from './postprocess.ts';
@@ -90,6 +91,7 @@ export async function createModelRuntime(
   const spare: Float32Array[] = [];
   let timer: NodeJS.Timeout | null = null;
   const counters = { batches: 0, images: 0, largestBatch: 0 };
+  const metrics = createModelMetrics(() => current.files.version);
 
   const release = async (loaded: Loaded) => {
     if (loaded.retired && loaded.inFlight === 0) await loaded.session.release();
@@ -119,6 +121,7 @@ export async function createModelRuntime(
       input.set(w.input, i * per);
     });
     loaded.inFlight += 1;
+    const started = performance.now();
     try {
       const out = await loaded.session.run({
         [card.input.name]: { data: input, dims: [batch.length, 3, size, size] },
@@ -136,6 +139,7 @@ export async function createModelRuntime(
           queries: slice(card.outputs.queries, i),
         });
       });
+      metrics.run(batch.length, performance.now() - started, loaded.files.version);
       counters.batches += 1;
       counters.images += batch.length;
       counters.largestBatch = Math.max(counters.largestBatch, batch.length);
@@ -237,6 +241,7 @@ export async function createModelRuntime(
     stats: () => ({ ...counters }),
     async close() {
       if (timer) clearTimeout(timer);
+      metrics.close();
       while (running > 0 || queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
       current.retired = true;
       await release(current);

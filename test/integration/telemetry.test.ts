@@ -66,15 +66,24 @@ test('trace context travels in message headers; spans per batch and per message;
   await consumer.stop();
 
   const traceId = producerSpan.spanContext().traceId;
-  for (const { traceparent } of seen) {
-    assert.match(traceparent ?? '', new RegExp(`^00-${traceId}-${producerSpan.spanContext().spanId}-01$`));
-  }
   const finished = spans.getFinishedSpans();
+  // Each event gets a producer span (`send <topic>`), a child of the caller's; its id travels.
+  const sends = finished.filter((s) => s.name === `send ${topic}`);
+  assert.equal(sends.length, 3);
+  for (const send of sends) {
+    assert.equal(send.parentSpanContext?.spanId, producerSpan.spanContext().spanId);
+  }
+  const sendIds = new Set(sends.map((s) => s.spanContext().spanId));
+  for (const { traceparent } of seen) {
+    const [, trace, parent] = (traceparent ?? '').split('-');
+    assert.equal(trace, traceId);
+    assert.ok(sendIds.has(parent as string), 'the header names the send span');
+  }
   const perMessage = finished.filter((s) => s.name === `process ${topic}`);
   assert.equal(perMessage.length, 3);
   for (const span of perMessage) {
     assert.equal(span.spanContext().traceId, traceId, 'the message span continues the producer trace');
-    assert.equal(span.parentSpanContext?.spanId, producerSpan.spanContext().spanId);
+    assert.ok(sendIds.has(span.parentSpanContext?.spanId as string), 'a child of its send span');
   }
   const batch = finished.find((s) => s.name === `consume ${topic}`);
   assert.ok(batch, 'a span per batch');

@@ -13,7 +13,7 @@ import { trainReferenceHeads } from '../../../shared/model/reference/train-refer
 import { DEFAULT_CUTS, importTrunk } from '../../../shared/model/trunk/import-trunk.ts';
 import type { TrunkName } from '../../../shared/model/trunk/nsfwjs-models.ts';
 import { rollbackModel } from '../../../shared/training/model-rollback.ts';
-import { ensureTopics } from '../../system/system.ts';
+import { ensureEmbeddedTopics } from '../../system/system.ts';
 import { runCommand } from '../command-runtime.ts';
 
 const count = (value: string) => Number.parseInt(value, 10);
@@ -129,7 +129,7 @@ export function registerModelCommands(program: Command): void {
         const database = await openDatabase(config, { log });
         const bus = openBus(config, { database, log });
         try {
-          await ensureTopics(bus, config);
+          await ensureEmbeddedTopics(bus, config);
           await ensureServingModel(config, database.knex, log);
           const { previous_version, backfill_required: backfill } = await rollbackModel({
             knex: database.knex,

@@ -5,7 +5,7 @@ import { openDatabase } from '../../../shared/db/open-database.ts';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import { type DatasetChoice, loadLabelledDataset } from '../../../shared/training/load-dataset.ts';
 import { runTrainingJob, trainingSettings } from '../../../shared/training/training-job.ts';
-import { ensureTopics } from '../../system/system.ts';
+import { ensureEmbeddedTopics } from '../../system/system.ts';
 import { runCommand } from '../command-runtime.ts';
 import { createProgressBar } from '../progress-bar.ts';
 
@@ -53,7 +53,7 @@ export function registerTrainCommand(program: Command): void {
         const bus = openBus(config, { database, log });
         const bars = new Map<string, ReturnType<typeof createProgressBar>>();
         try {
-          await ensureTopics(bus, config);
+          await ensureEmbeddedTopics(bus, config);
           const settings = trainingSettings(config, {
             losses: options.losses as 'all' | 'softmax',
             ...(options.epochs ? { epochs: options.epochs } : {}),

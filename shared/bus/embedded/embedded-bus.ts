@@ -58,11 +58,17 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
     kind: 'embedded',
 
     async createTopics(specs) {
-      for (const { topic, partitions } of specs) {
-        await repo.createTopic(topic, partitions, retentionMs);
-        partitionCounts.delete(topic);
+      for (const spec of specs) {
+        await repo.createTopic(
+          spec.topic,
+          spec.partitions,
+          spec.retentionMs === undefined ? retentionMs : spec.retentionMs,
+        );
+        partitionCounts.delete(spec.topic);
       }
     },
+
+    listTopics: () => repo.listTopics(),
 
     async publish(messages: OutgoingMessage[]) {
       if (messages.length === 0) return;

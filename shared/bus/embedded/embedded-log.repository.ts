@@ -28,6 +28,21 @@ export function createEmbeddedLogRepository(knex: Knex) {
       return row?.partitions ?? null;
     },
 
+    async listTopics(): Promise<{ topic: string; partitions: number; retentionMs: number | null }[]> {
+      const rows = await knex('bus_topics')
+        .orderBy('topic')
+        .select<{ topic: string; partitions: number; retention_ms: string | number | null }[]>(
+          'topic',
+          'partitions',
+          'retention_ms',
+        );
+      return rows.map((r) => ({
+        topic: r.topic,
+        partitions: r.partitions,
+        retentionMs: r.retention_ms === null ? null : Number(r.retention_ms),
+      }));
+    },
+
     async createTopic(topic: string, partitions: number, retentionMs: number | null): Promise<void> {
       await knex.transaction(async (trx) => {
         const inserted = await trx('bus_topics')

@@ -29,6 +29,8 @@ export interface KafkaBusOptions {
   timestampLookup: boolean;
   /** Partitions processed at once per consumer. */
   partitionsConsumedConcurrently?: number;
+  /** Replicas of the topics createTopics makes; null: the brokers' default.replication.factor. */
+  replicationFactor?: number | null;
 }
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -106,12 +108,31 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     kind: 'kafka',
 
     async createTopics(specs) {
-      await withAdmin((a) =>
-        a.createTopics({
+      await withAdmin(async (a) => {
+        const existing = new Set(await a.listTopics());
+        const missing = specs.filter((s) => !existing.has(s.topic));
+        if (missing.length === 0) return;
+        await a.createTopics({
           waitForLeaders: true,
-          topics: specs.map((s) => ({ topic: s.topic, numPartitions: s.partitions })),
-        }),
-      );
+          topics: missing.map((s) => ({
+            topic: s.topic,
+            numPartitions: s.partitions,
+            replicationFactor: options.replicationFactor ?? -1,
+            configEntries:
+              s.retentionMs === undefined
+                ? []
+                : [{ name: 'retention.ms', value: String(s.retentionMs ?? -1) }],
+          })),
+        });
+      });
+    },
+
+    async listTopics() {
+      const { topics } = await withAdmin((a) => a.fetchTopicMetadata());
+      return topics
+        .filter((t) => !t.name.startsWith('__'))
+        .map((t) => ({ topic: t.name, partitions: t.partitions.length }))
+        .sort((x, y) => x.topic.localeCompare(y.topic));
     },
 
     async publish(messages: OutgoingMessage[]) {
