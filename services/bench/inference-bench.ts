@@ -27,10 +27,10 @@ function randomInput(length: number): Float32Array {
 }
 
 /**
- * Bare ONNX Runtime: session.run on ready batch tensors, batch after batch. The batches hold as
+ * Bare ONNX Runtime, in images per second: session.run on ready batch tensors, batch after batch. The batches hold as
  * many distinct images as the runtime's run, so both move the same data through memory.
  */
-async function bare(
+export async function bare(
   files: ModelFiles,
   provider: ExecutionProvider,
   config: Config,

@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { createEventPublisher } from '../../shared/bus/event-publisher.ts';
 import { openCodec } from '../../shared/bus/open-bus.ts';
 import { type Config, loadConfig } from '../../shared/config/load-config.ts';
-import { TOPICS } from '../../shared/events/topics.ts';
+import { deadLetterTopic, TOPICS } from '../../shared/events/topics.ts';
+import { startMockClusterProcess } from '../../shared/kafka-mock/mock-cluster-process.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { ensureModel } from '../../shared/model/model-store.ts';
 import { startSystem } from '../system/system.ts';
@@ -15,7 +16,10 @@ import { listingValue, type PlannedListing } from './faults/fault-ground-truth.t
 import { percentile, type SoakSample } from './soak-chart.ts';
 
 export interface SoakResult {
+  bus: 'embedded' | 'kafka';
   minutes: number;
+  /** Listings of the capacity flood (0 when --rate was given). */
+  flood_listings: number;
   capacity_per_s: number;
   rate_per_s: number;
   published: number;
@@ -28,12 +32,35 @@ export interface SoakResult {
 }
 
 const SAMPLE_MS = 5000;
+/** Partitions of every topic: as many as the default configuration's. */
+const PARTITIONS = 8;
+
+/** Kafka for a benchmark: librdkafka's mock cluster in a child process, every topic made up front. */
+async function benchKafka(
+  partitions: number,
+): Promise<{ env: Record<string, string>; stop: () => Promise<void> }> {
+  const mock = await startMockClusterProcess(1);
+  for (const topic of Object.values(TOPICS)) {
+    await mock.createTopic(topic, partitions);
+    await mock.createTopic(deadLetterTopic(topic), 1);
+  }
+  return {
+    env: {
+      KAFKA_BROKERS: mock.bootstrap,
+      KAFKA_TIMESTAMP_LOOKUP: 'false',
+      GROKCAT_CONSUMER_SESSION_TIMEOUT_MS: '10000',
+      GROKCAT_CONSUMER_HEARTBEAT_MS: '1000',
+    },
+    stop: () => mock.stop(),
+  };
+}
 
 /**
- * `grokcat bench soak`: the pipeline (enricher and cataloger on the embedded database and bus, in
- * this process) first flooded to measure its capacity, then fed a steady load at `load` of it for
- * `minutes`; every listing's time from publish to its listings.cataloged event, the listings in
- * flight and the process's memory, sampled over time.
+ * `grokcat bench soak`: the pipeline (enricher and cataloger in this process, on the embedded
+ * database, on the embedded bus or Kafka) first flooded to measure its capacity, then fed a steady
+ * load at `load` of it for `minutes`; every listing's time from publish to its listings.cataloged
+ * event (published once its rows are committed), the listings in flight and the process's memory,
+ * sampled over time.
  */
 export async function runSoakBench(options: {
   config: Config;
@@ -41,13 +68,29 @@ export async function runSoakBench(options: {
   minutes: number;
   load: number;
   rate?: number;
+  bus?: 'embedded' | 'kafka';
+  /** Listings published at once to measure capacity (default 300). */
+  flood?: number;
   onProgress?: (done: number, total: number) => void;
 }): Promise<SoakResult> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'grokcat-soak-'));
   const model = await ensureModel(options.config, options.log);
-  const env = { GROKCAT_HOME: home, GROKCAT_MODEL: path.dirname(model.onnxPath), GROKCAT_HTTP_PORT: '0' };
+  const busKind = options.bus ?? 'embedded';
+  const kafka = busKind === 'kafka' ? await benchKafka(PARTITIONS) : null;
+  const env = {
+    GROKCAT_HOME: home,
+    GROKCAT_MODEL: path.dirname(model.onnxPath),
+    GROKCAT_HTTP_PORT: '0',
+    GROKCAT_BUS_PARTITIONS: String(PARTITIONS),
+    ...kafka?.env,
+  };
   const config = loadConfig({ env: { PATH: process.env.PATH ?? '', ...env }, cwd: home });
-  const system = await startSystem({ config, log: options.log, services: ['enricher', 'cataloger'] });
+  const system = await startSystem({ config, log: options.log, services: ['enricher', 'cataloger'] }).catch(
+    async (error: unknown) => {
+      await kafka?.stop();
+      throw error;
+    },
+  );
   try {
     const photos = benchPhotoCount(20_000);
     await writeBenchPhotos(path.join(home, 'images'), photos);
@@ -101,8 +144,13 @@ export async function runSoakBench(options: {
 
     // Capacity: a flood of 20 s worth at a generous guess, timed to the last listing cataloged.
     let capacity = options.rate ? options.rate / options.load : 0;
+    // Warm-up: consumers joined (a Kafka group takes seconds), model loaded, first batches run.
+    await publish(16);
+    while (sentAt.size > 0) await sleep(100);
+    latencies.length = 0;
+    windowLatencies = [];
+    const flood = options.rate ? 0 : (options.flood ?? 300);
     if (!options.rate) {
-      const flood = 300;
       const started = Date.now();
       await publish(flood);
       while (sentAt.size > 0) await sleep(200);
@@ -152,7 +200,9 @@ export async function runSoakBench(options: {
     const warmRss = mean(warm.slice(0, fifth));
     const endRss = mean(warm.slice(-fifth));
     return {
+      bus: busKind,
       minutes: options.minutes,
+      flood_listings: flood,
       capacity_per_s: Math.round(capacity * 10) / 10,
       rate_per_s: Math.round(rate * 10) / 10,
       published,
@@ -169,6 +219,7 @@ export async function runSoakBench(options: {
     };
   } finally {
     await system.stop();
+    await kafka?.stop();
     rmSync(home, { recursive: true, force: true });
   }
 }

@@ -30,6 +30,7 @@ export const EXAMPLES = [
   'grokcat apikey create --name catalog-team       # an API key, shown once',
   'grokcat apikey list                             # keys, scopes, last use',
   'grokcat apikey revoke 3f9a1c2b                  # stop a key',
+  'grokcat bench all --out docs/benchmarks         # every suite: README.md with tables and charts',
   'grokcat bench inference --json                  # img/s at batch 1, 8, 32',
   'grokcat bench bus --events 20000                # events/s on the embedded bus and Kafka',
   'grokcat bench faults --listings 5000 --json     # lost 0, duplicated 0 through injected faults',

@@ -55,7 +55,10 @@ export async function openDatabase(
     client: 'pg',
     connection: { ...connection, connectionTimeoutMillis: connectTimeoutMs, application_name: 'grokcat' },
     pool: { min: 0, max: poolMax },
-    acquireConnectionTimeout: connectTimeoutMs,
+    // Waiting for a free pooled connection is queueing, not an outage: under load (and always with
+    // PGlite, which runs one transaction at a time) it can take far longer than connecting. Only
+    // connecting is bounded by GROKCAT_DB_CONNECT_TIMEOUT_MS (connectionTimeoutMillis above).
+    acquireConnectionTimeout: Math.max(connectTimeoutMs, POOL_WAIT_MS),
     // knex prints to the console by default; its messages belong in our log, where ping() adds context.
     log: {
       warn: (message: unknown) => log.debug({ knex: String(message) }, 'knex warning'),
@@ -88,6 +91,9 @@ export async function openDatabase(
     close,
   };
 }
+
+/** Longest wait for a free pooled connection before a query fails with DB_UNREACHABLE (retried). */
+const POOL_WAIT_MS = 60_000;
 
 async function ping(knex: Knex, location: string): Promise<void> {
   try {

@@ -12,6 +12,8 @@ const PRODUCE = 0;
 const FETCH = 1;
 const NOT_LEADER_OR_FOLLOWER = 6;
 const REQUEST_TIMED_OUT = 7;
+const SYNC_GROUP = 14;
+const INVALID_REQUEST = 42;
 
 /** Per key, the sequence numbers in first-delivery order (redeliveries after faults are allowed). */
 function firstDeliveries(seen: ConsumedEvent<Listing>[]): Map<string, number[]> {
@@ -136,5 +138,20 @@ describe('Kafka faults (librdkafka mock cluster)', () => {
     await waitFor('every event', () => new Set(seen.map((e) => e.eventId)).size >= keys * rounds, 120_000);
     await consumer.stop();
     assertEveryKeyInOrder(seen, keys, rounds);
+  });
+
+  test('a consumer kafkajs gives up on (a non-retriable group error) is replaced: nothing lost', async () => {
+    const topic = await h.topic('listings.created', 4);
+    const mock = h.mock;
+    assert.ok(mock);
+    const keys = 6;
+    await publishThrough(topic, keys, 1, async () => {});
+    // SyncGroup answered with INVALID_REQUEST (42): kafkajs crashes the consumer without restarting it.
+    await mock.pushRequestErrors(SYNC_GROUP, [INVALID_REQUEST]);
+    const { seen, consumer } = await consumeAll(topic);
+    await publishThrough(topic, keys, 2, async () => {});
+    await waitFor('every event', () => new Set(seen.map((e) => e.eventId)).size >= keys * 2, 120_000);
+    await consumer.stop();
+    assert.ok(new Set(seen.map((e) => e.eventId)).size >= keys * 2);
   });
 });

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { type Command, InvalidArgumentError } from 'commander';
+import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import { runFaultBench } from '../../bench/faults/fault-bench.ts';
 import { runSoakBench } from '../../bench/soak-bench.ts';
 import { soakChart } from '../../bench/soak-chart.ts';
@@ -85,25 +86,30 @@ export function registerReliabilityBenchCommands(bench: Command): void {
     .option('--minutes <n>', 'length of the steady load', positive, 10)
     .option('--load <fraction>', 'share of the measured capacity to publish', fraction, 0.5)
     .option('--rate <n>', 'listings per second instead of measuring capacity first', positive)
+    .option('--bus <which>', 'embedded, or kafka (librdkafka mock cluster)', 'embedded')
     .option('--chart <file>', 'where to write the SVG chart', 'grokcat-soak.svg')
     .option('--json', 'print the result as one JSON line')
     .action(
       runCommand(
         async (
           { config, log, print },
-          options: { minutes: number; load: number; rate?: number; chart: string },
+          options: { minutes: number; load: number; rate?: number; chart: string; bus: string },
         ) => {
+          if (options.bus !== 'embedded' && options.bus !== 'kafka') {
+            throw new GrokcatError('USAGE_INVALID', `--bus ${options.bus}: embedded or kafka`);
+          }
           const bar = createProgressBar('soak');
           const result = await runSoakBench({
             config,
             log: log.child({}, { level: 'warn' }),
             minutes: options.minutes,
             load: options.load,
+            bus: options.bus,
             ...(options.rate ? { rate: options.rate } : {}),
             onProgress: bar.update,
           });
           bar.finish();
-          const caption = `grokcat bench soak: ${result.rate_per_s} listings/s for ${result.minutes} min (capacity ${result.capacity_per_s}/s), ${machine().cores} cores, ${machine().cpu}, ${new Date().toISOString().slice(0, 10)}`;
+          const caption = `grokcat bench soak (${result.bus} bus): ${result.rate_per_s} listings/s for ${result.minutes} min (capacity ${result.capacity_per_s}/s), ${machine().cores} cores, ${machine().cpu}, ${new Date().toISOString().slice(0, 10)}`;
           writeFileSync(options.chart, soakChart(result.samples, caption));
           const human = [
             caption,

@@ -11,6 +11,7 @@ import { benchPreprocessing, benchProvider } from '../../bench/inference-bench.t
 import { benchTrunkCuts, NORMALISATIONS } from '../../bench/trunk-bench.ts';
 import { runCommand } from '../command-runtime.ts';
 import { createProgressBar } from '../progress-bar.ts';
+import { registerBenchAllCommand } from './bench-all.command.ts';
 import { registerReliabilityBenchCommands } from './bench-reliability.command.ts';
 
 const positive = (value: string) => {
@@ -21,6 +22,7 @@ const positive = (value: string) => {
 
 export function registerBenchCommands(program: Command): void {
   const bench = program.command('bench').description('measure grokcat on this machine');
+  registerBenchAllCommand(bench);
   registerReliabilityBenchCommands(bench);
   bench
     .command('bus')

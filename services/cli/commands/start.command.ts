@@ -54,7 +54,10 @@ export function registerStartCommand(program: Command): void {
             (error) => log.error({ err: toGrokcatError(error) }, 'seeding the demo marketplace failed'),
           );
         }
-        // The open database keeps the process alive until the shutdown handler exits it.
+        // Services run until SIGINT/SIGTERM, whose handler exits the process. Idle consumers of an
+        // external database and Kafka may hold no open handle at some moment: this timer keeps the
+        // process alive meanwhile (without it Node would end with status 13, an unsettled await).
+        setInterval(() => {}, 1 << 30);
         await new Promise<never>(() => {});
       }),
     );

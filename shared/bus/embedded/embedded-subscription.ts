@@ -80,13 +80,27 @@ export async function startEmbeddedSubscription(args: {
           await idle(settings.pollMs);
           continue;
         }
-        const messages = await repo.fetch(topic, partition, position, maxBatchSize);
+        let messages: Awaited<ReturnType<typeof repo.fetch>>;
+        let highWatermark: string;
+        try {
+          messages = await repo.fetch(topic, partition, position, maxBatchSize);
+          highWatermark =
+            messages.length === 0
+              ? position
+              : ((await repo.bounds(topic)).find((b) => b.partition === partition)?.high ?? position);
+        } catch (error) {
+          // The database busy or away: the same position is fetched again after a pause.
+          log.warn(
+            { err: error, topic, partition, offset: position },
+            'fetch failed: trying again after a pause',
+          );
+          await idle(settings.retryBackoffMs);
+          continue;
+        }
         if (messages.length === 0) {
           await idle(settings.pollMs);
           continue;
         }
-        const highWatermark =
-          (await repo.bounds(topic)).find((b) => b.partition === partition)?.high ?? position;
         let last: string | null;
         try {
           last = await options.onBatch({ topic, partition, messages, highWatermark }, controls);

@@ -1,11 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Admin,
-  type Consumer,
-  type EachBatchPayload,
   Kafka,
   type KafkaConfig,
-  type KafkaMessage,
   logLevel,
   Partitioners,
   type Producer,
@@ -13,7 +10,8 @@ import {
 } from 'kafkajs';
 import { GrokcatError } from '../../errors/error-catalogue.ts';
 import type { Logger } from '../../log/logger.ts';
-import type { Bus, BusMessage, OutgoingMessage, Subscription } from '../bus.ts';
+import type { Bus, OutgoingMessage, Subscription } from '../bus.ts';
+import { subscribeKafka } from './kafka-subscription.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -40,31 +38,7 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-function headersOf(message: KafkaMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = first.toString();
-  }
-  return out;
-}
-
-/** The production bus: Kafka through kafkajs. Every kafkajs detail stays in this file. */
-const MEMBERSHIP_ERRORS = new Set([
-  'UNKNOWN_MEMBER_ID',
-  'ILLEGAL_GENERATION',
-  'REBALANCE_IN_PROGRESS',
-  'NOT_COORDINATOR_FOR_GROUP',
-]);
-
-/** The group-membership protocol error inside a kafkajs error chain, if there is one. */
-function membershipError(error: unknown): Error | null {
-  for (let e = error as { type?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.type && MEMBERSHIP_ERRORS.has(e.type)) return e as unknown as Error;
-  }
-  return null;
-}
-
+/** The production bus: Kafka through kafkajs. Every kafkajs detail stays in this folder. */
 export function createKafkaBus(options: KafkaBusOptions): Bus {
   const { log } = options;
   const config: KafkaConfig = {
@@ -164,111 +138,16 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       }
     },
 
-    async subscribe({ group, topics, fromBeginning = false, maxBatchSize = 100, startOffsets, onBatch }) {
-      const consumer: Consumer = kafka.consumer({
-        groupId: group,
-        sessionTimeout: options.consumer.sessionTimeoutMs,
-        rebalanceTimeout: options.consumer.sessionTimeoutMs,
-        heartbeatInterval: options.consumer.heartbeatMs,
-        maxWaitTimeInMs: 250,
-        retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 5000 },
-      });
-      let assignment: { topic: string; partition: number }[] = [];
-      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-        assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
-          partitions.map((partition) => ({ topic, partition })),
-        );
-      });
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        if (!payload.restart)
-          log.error({ err: payload.error, group }, 'Kafka consumer crashed and will not restart');
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning });
-      const eachBatch = async ({
-        batch,
-        heartbeat,
-        isRunning,
-        isStale,
-        resolveOffset,
-        pause,
-      }: EachBatchPayload) => {
-        const controls = { heartbeat, isActive: () => isRunning() && !isStale() };
-        for (let start = 0; start < batch.messages.length && controls.isActive(); start += maxBatchSize) {
-          const messages: BusMessage[] = batch.messages.slice(start, start + maxBatchSize).map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key?.toString() ?? null,
-            value: m.value ?? Buffer.alloc(0),
-            headers: headersOf(m),
-            timestamp: Number(m.timestamp),
-          }));
-          let last: string | null;
-          try {
-            last = await onBatch(
-              {
-                topic: batch.topic,
-                partition: batch.partition,
-                messages,
-                highWatermark: batch.highWatermark,
-              },
-              controls,
-            );
-          } catch (error) {
-            // Unresolved offsets are fetched again: pause this partition, then let kafkajs redeliver.
-            log.warn(
-              { err: error, topic: batch.topic, partition: batch.partition },
-              'batch failed: delivering it again after a pause',
-            );
-            const resume = pause();
-            setTimeout(resume, options.consumer.retryBackoffMs).unref();
-            return;
-          }
-          if (last === null || !controls.isActive()) return;
-          resolveOffset(last);
-          try {
-            await consumer.commitOffsets([
-              { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-            ]);
-          } catch (error) {
-            // kafkajs rejoins the group on these only when it sees the protocol error itself; wrapped
-            // (as its retrier wraps them) they crash the consumer for good. Uncommitted events come again.
-            throw membershipError(error) ?? error;
-          }
-          await heartbeat();
-        }
-      };
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
+    async subscribe(subscribeOptions) {
+      const subscription = await subscribeKafka({
+        kafka,
+        log,
+        consumerSettings: options.consumer,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-        eachBatch,
+        committedOffsets: (group, topics) => withAdmin((a) => a.fetchOffsets({ groupId: group, topics })),
+        options: subscribeOptions,
+        onStop: () => subscriptions.delete(subscription),
       });
-      if (startOffsets && startOffsets.size > 0) {
-        // Only where the group has committed nothing: a resumed replay keeps its progress. With
-        // autoCommit off, kafkajs applies a seek to the fetch position without committing it.
-        const committed = await withAdmin((a) => a.fetchOffsets({ groupId: group, topics }));
-        const done = new Set(
-          committed.flatMap((t) =>
-            t.partitions.filter((p) => p.offset !== '-1').map((p) => `${t.topic}:${p.partition}`),
-          ),
-        );
-        for (const [key, offset] of startOffsets) {
-          if (done.has(key)) continue;
-          const at = key.lastIndexOf(':');
-          consumer.seek({ topic: key.slice(0, at), partition: Number(key.slice(at + 1)), offset });
-        }
-      }
-      const subscription: Subscription = {
-        async stop() {
-          subscriptions.delete(subscription);
-          await consumer.disconnect();
-        },
-        pause: () => consumer.pause(topics.map((topic) => ({ topic }))),
-        resume: () => consumer.resume(topics.map((topic) => ({ topic }))),
-        assignment: () => assignment,
-      };
       subscriptions.add(subscription);
       return subscription;
     },

@@ -1,0 +1,289 @@
+import { machineCaption } from './machine-info.ts';
+import { qualitySection } from './quality-readme.ts';
+import type { BenchReport } from './report-types.ts';
+
+const pct = (x: number | null | undefined) =>
+  x === null || x === undefined ? '-' : `${(x * 100).toFixed(1)} %`;
+const num = (x: number | null | undefined, digits = 1) =>
+  x === null || x === undefined || Number.isNaN(x)
+    ? '-'
+    : x.toLocaleString('en-US', { maximumFractionDigits: digits });
+const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+const table = (head: string[], rows: (string | number)[][]) =>
+  [row(head), row(head.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(row)].join('\n');
+
+type Suites = BenchReport['suites'];
+
+function inferenceSection(r: BenchReport, s: NonNullable<Suites['inference']>): string[] {
+  const gflop = (2 * r.model.macs_per_image) / 1e9;
+  const cpu = s.providers.find((p) => p.provider === 'cpu');
+  const others = s.providers.filter((p) => p.provider !== 'cpu');
+  return [
+    '## Inference',
+    '',
+    `Model \`${r.model.version}\`: ${num(r.model.macs_per_image / 1e6, 0)} M multiply-adds = ${gflop.toFixed(2)} GFLOP per image. ` +
+      `The runtime takes single-image requests and batches them itself (as the enricher and API use it); bare ONNX Runtime runs ready batch tensors. ` +
+      `Median of three alternating runs per batch size. The machine's ceiling, measured in the same run: **${s.matmul.gflop_s} GFLOP/s** (${s.matmul.note}).`,
+    '',
+    table(
+      ['batch', 'runtime img/s', 'bare img/s', 'runtime / bare', 'GFLOP/s (runtime)', 'of the SGEMM ceiling'],
+      (cpu?.batches ?? []).map((b) => [
+        b.batch,
+        num(b.runtime_img_s),
+        num(b.bare_img_s),
+        b.ratio.toFixed(2),
+        num(b.gflop_s),
+        pct(b.gflop_s / s.matmul.gflop_s),
+      ]),
+    ),
+    '',
+    `Preprocessing (decode, EXIF, resize, normalise) of 1024 x 1024 JPEGs, four at a time: ${num(s.preprocessing_img_s)} img/s.`,
+    ...others.map((p) =>
+      p.error
+        ? `\nExecution provider \`${p.provider}\` on this machine: not available (${p.error.slice(0, 300)}).`
+        : `\nExecution provider \`${p.provider}\`: ${p.batches.map((b) => `batch ${b.batch} ${num(b.runtime_img_s)} img/s`).join(', ')}.`,
+    ),
+    '',
+    '![runtime vs bare ONNX Runtime](inference.svg)',
+    '![GFLOP/s against the matrix-multiply ceiling](inference-gflops.svg)',
+    '',
+  ];
+}
+
+function pipelineSection(s: NonNullable<Suites['pipeline']>): string[] {
+  const { parts } = s;
+  return [
+    '## End to end: event to Postgres row',
+    '',
+    "The enricher and cataloger in one process on the embedded database, on each bus (Kafka: librdkafka's mock cluster, 8 partitions). " +
+      "Capacity: a flood of listings (one photo each) timed from the first publish to the last `listings.cataloged` event, which is published once the listing's rows are committed. " +
+      'Then a steady load at 50 % of that capacity; latency is publish to `listings.cataloged` per listing.',
+    '',
+    `The pipeline's own parts, measured alone on the same photos: decode ${parts.decode_ms_per_image} ms + inference ${parts.inference_ms_per_image} ms per image ` +
+      `(${parts.note}) = at most **${parts.parts_bound_per_s} listings/s** if nothing else cost anything.`,
+    '',
+    table(
+      [
+        'bus',
+        'capacity listings/s',
+        'of decode + inference',
+        'load',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'most in flight',
+        'memory growth after warm-up',
+      ],
+      s.buses.map((b) => [
+        b.bus,
+        num(b.capacity_per_s),
+        pct(b.capacity_per_s / parts.parts_bound_per_s),
+        `${num(b.rate_per_s)}/s for ${b.minutes} min`,
+        num(b.latency_ms.p50, 0),
+        num(b.latency_ms.p95, 0),
+        num(b.latency_ms.p99, 0),
+        b.max_in_flight,
+        `${b.memory.growth_percent} % (${b.memory.warm_rss_mb} -> ${b.memory.end_rss_mb} MiB)`,
+      ]),
+    ),
+    '',
+    "The rest of the gap to the parts is the work around the model: fetching, hashing and storing each photo, the enricher's and cataloger's " +
+      'transactions (upserts, HNSW neighbours, union-find, price comparables), Avro encoding, and the bus itself, all on the same two cores.',
+    '',
+    '![capacity against the parts](pipeline.svg)',
+    '![latency at half load](latency.svg)',
+    '',
+    ...s.buses.map((b) => `![lag and latency over time, ${b.bus} bus](soak-${b.bus}.svg)`),
+    '',
+  ];
+}
+
+function vectorSection(s: NonNullable<Suites['vectors']>): string[] {
+  const out = [
+    '## Nearest neighbours',
+    '',
+    `pgvector in the embedded Postgres (PGlite, over its socket, as the cataloger queries it), cosine distance, k = 10. Embeddings: ${s.source}. ` +
+      'Recall@10 is against exact search. HNSW is built as the cataloger builds it (m 16, ef_construction 64). The binary-code pre-filter takes ' +
+      "candidates by Hamming distance on the model's 256-bit sign code (`bit(256)`, by a scan or its own HNSW index) and re-ranks them by exact cosine.",
+    '',
+  ];
+  for (const scale of s.scales) {
+    out.push(
+      `### ${num(scale.embeddings, 0)} embeddings`,
+      '',
+      `Load ${scale.insert_s} s; HNSW build ${scale.hnsw_build_s} s (${scale.hnsw_index_mb} MB); binary-code HNSW build ${scale.bit_index_build_s} s (${scale.bit_index_mb} MB); ${scale.queries} queries.`,
+      '',
+      table(
+        ['method', 'recall@10', 'mean ms', 'p95 ms'],
+        scale.methods.map((m) => [m.method, m.recall_at_10.toFixed(3), num(m.mean_ms, 2), num(m.p95_ms, 2)]),
+      ),
+      '',
+    );
+  }
+  out.push('![query time by method](vectors.svg)', '');
+  return out;
+}
+
+function scalingSection(r: BenchReport, s: NonNullable<Suites['scaling']>): string[] {
+  const one = s.runs[0];
+  const cores = r.machine.cores;
+  const out = [
+    '<a id="scaling"></a>',
+    '## Scaling',
+    '',
+    `Enricher processes (\`grokcat start --services enricher\`, each with cores / N ONNX Runtime threads) and one cataloger process on librdkafka's mock cluster, ` +
+      '8 partitions, one Postgres (PGlite over TCP, served by the benchmark process, which also publishes and counts). CPU time of every process over the measured window, per listing:',
+    '',
+    table(
+      [
+        'enrichers',
+        'listings',
+        'listings/s',
+        'enricher CPU ms/listing',
+        'cataloger CPU ms/listing',
+        'database + driver CPU ms/listing',
+        'busy cores',
+        'work per enricher',
+      ],
+      s.runs.map((x) => [
+        x.enrichers,
+        x.listings,
+        num(x.listings_per_s),
+        num(x.cpu_ms_per_listing.enrichers),
+        num(x.cpu_ms_per_listing.cataloger),
+        num(x.cpu_ms_per_listing.database_and_driver),
+        `${num(x.busy_cores, 2)} of ${cores}`,
+        x.enricher_shares.map((share) => pct(share)).join(' / '),
+      ]),
+    ),
+    '',
+    '![throughput by enricher processes](scaling.svg)',
+    '',
+  ];
+  if (one) {
+    const total =
+      one.cpu_ms_per_listing.enrichers +
+      one.cpu_ms_per_listing.cataloger +
+      one.cpu_ms_per_listing.database_and_driver;
+    const best = Math.max(...s.runs.map((x) => x.listings_per_s));
+    out.push(
+      '**What limits it here.** ' +
+        `A listing costs about ${num(total, 0)} ms of CPU in all (enricher ${num(one.cpu_ms_per_listing.enrichers, 0)}, cataloger ${num(one.cpu_ms_per_listing.cataloger, 0)}, ` +
+        `database and driver ${num(one.cpu_ms_per_listing.database_and_driver, 0)}), so ${cores} cores can do at most about ${num((cores * 1000) / total, 0)} listings/s; ` +
+        `the runs reach ${num(best)} with ${num(Math.max(...s.runs.map((x) => x.busy_cores)), 2)} cores busy. ` +
+        'More enricher processes on the same cores share them rather than add any: the machine, not the number of consumers, is the limit.',
+      '',
+    );
+    const perCoreEnricher = 1000 / Math.max(1e-9, one.cpu_ms_per_listing.enrichers);
+    const catalogCeiling =
+      1000 / Math.max(1e-9, one.cpu_ms_per_listing.cataloger + one.cpu_ms_per_listing.database_and_driver);
+    out.push(
+      '**N machines.** Enrichers are stateless consumers of one group: each core added to the enricher tier adds about ' +
+        `${num(perCoreEnricher, 0)} listings/s (${num(one.cpu_ms_per_listing.enrichers, 0)} ms each), until the partitions run out ` +
+        '(`GROKCAT_BUS_PARTITIONS`: one busy member per partition; create topics with 32-64 for room). The cataloger serialises ' +
+        'canonicalization per embedding space, so one cataloger and its database transaction are the ceiling of the whole pipeline: ' +
+        `here about ${num(catalogCeiling, 0)} listings/s counting the cataloger's and the embedded database's CPU. A native Postgres on its own machine ` +
+        "takes the database share off the pipeline's cores and runs many times faster than PGlite's WebAssembly (one query at a time); " +
+        'beyond that, shard canonicalization by category so that each shard has its own lock.',
+      '',
+    );
+  }
+  return out;
+}
+
+function gpuSection(r: BenchReport): string[] {
+  const parts = r.suites.pipeline?.parts;
+  const cpuBest = Math.max(
+    0,
+    ...(r.suites.inference?.providers.find((p) => p.provider === 'cpu')?.batches ?? []).map(
+      (b) => b.bare_img_s,
+    ),
+  );
+  const out = ['## On a GPU', ''];
+  if (!r.gpu) {
+    out.push(
+      'Not measured: no GPU figures beside this report (`gpu.json`, written by `scripts/gpu-bench/run.sh` on a GPU machine; ' +
+        'the session that wrote the suite had no GPU machine). What follows is arithmetic on measured CPU figures, not a measurement.',
+      '',
+    );
+    if (parts) {
+      const gflop = (2 * r.model.macs_per_image) / 1e9;
+      const decodeCores = (photos: number) => (photos * parts.decode_ms_per_image) / 1000;
+      out.push(
+        `**Extrapolation.** The model needs ${gflop.toFixed(2)} GFLOP per image; this machine runs it at up to ${num(cpuBest, 0)} img/s. ` +
+          "A data-centre GPU such as an H100 or H200 is rated near 1,000 TFLOP/s of dense bf16; MobileNetV2's small and depthwise convolutions use " +
+          `a small share of that, but even 1 % of it is ${num((0.01 * 1e6) / gflop, 0)} img/s, some ${num((0.01 * 1e6) / gflop / Math.max(1, cpuBest), 0)} times this machine. ` +
+          `The model then stops being the limit: decoding stays on the CPU at ${parts.decode_ms_per_image} ms per photo and core here, so ` +
+          `1,000 photos/s take about ${num(decodeCores(1000), 0)} cores of decoding and a 16-core GPU machine tops out near ${num(16000 / parts.decode_ms_per_image, 0)} photos/s ` +
+          '(set `GROKCAT_MODEL_PROVIDERS=webgpu,cpu` or `cuda,cpu`, and `GROKCAT_MODEL_MAX_BATCH` to 64-128). Beyond one such machine the cataloger and Postgres set the pace (Scaling above).',
+        '',
+      );
+    }
+    return out;
+  }
+  const g = r.gpu;
+  const best = Math.max(...g.results.map((x) => x.img_s));
+  out.push(
+    `Measured separately on ${g.machine.gpu}${g.machine.cpu_cores ? ` (${g.machine.cpu_cores} CPU cores)` : ''}, ${g.machine.date.slice(0, 10)}, with \`${g.command}\`: ` +
+      'the same ONNX graph (`model.onnx` of this model version) executed on the GPU.',
+    '',
+    table(
+      ['framework', 'precision', 'batch', 'img/s', 'note'],
+      g.results.map((x) => [x.framework, x.precision, x.batch, num(x.img_s, 0), x.note ?? '']),
+    ),
+    '',
+  );
+  if (g.onnxruntime_webgpu) {
+    out.push(
+      `onnxruntime-node's bundled WebGPU provider there: ${g.onnxruntime_webgpu.ok ? 'ran' : 'did not run'}: ${g.onnxruntime_webgpu.detail}` +
+        (g.onnxruntime_webgpu.batches
+          ? ` (${g.onnxruntime_webgpu.batches.map((b) => `batch ${b.batch}: ${num(b.img_s, 0)} img/s`).join(', ')})`
+          : ''),
+      '',
+    );
+  }
+  out.push(...g.notes.map((n) => `- ${n}`), '');
+  if (parts) {
+    const coresToFeed = (best * parts.decode_ms_per_image) / 1000;
+    out.push(
+      `**Extrapolation.** The GPU runs the model at up to ${num(best, 0)} img/s, ${num(best / Math.max(1, cpuBest), 0)} times this machine's best (${num(cpuBest, 0)} img/s). ` +
+        `Decoding stays on the CPU at ${parts.decode_ms_per_image} ms per photo and core here, so feeding the GPU takes about ${num(coresToFeed, 0)} cores of decoding: ` +
+        'a GPU enricher is decode-bound unless it has that many cores (or decodes on the GPU, which grokcat does not do yet). ' +
+        `A 16-core GPU machine would enrich about ${num(Math.min(best, 16000 / parts.decode_ms_per_image), 0)} photos/s; the cataloger and Postgres then set the pace (see Scaling).`,
+      '',
+    );
+  }
+  return out;
+}
+
+/** docs/benchmarks/README.md: every figure with the machine it ran on and the date. */
+export function benchmarkReadme(r: BenchReport): string {
+  const m = r.machine;
+  const { inference, pipeline, vectors, quality, scaling } = r.suites;
+  const lines = [
+    '# grokcat benchmarks',
+    '',
+    `Written by \`${r.command}\` on **${machineCaption(m)}** (${m.memory_gib} GiB, ${m.os}; CPU features ${m.cpu_flags.join(', ') || 'unknown'}; ` +
+      `Node ${m.node}, ONNX Runtime ${m.onnxruntime}, grokcat ${m.grokcat}) in ${Math.round(r.seconds / 60)} minutes${r.quick ? ', with --quick (smaller runs)' : ''}. ` +
+      'Every figure below is from that run unless it says otherwise; `results.json` holds them all. Run it again on your machine before sizing anything ' +
+      '(docs/operations.md); figures on 2 shared cores move by about ±10 % from run to run.',
+    '',
+    ...(r.failed.length > 0
+      ? [`**Failed suites:** ${r.failed.map((f) => `${f.suite} (${f.error})`).join('; ')}`, '']
+      : []),
+    ...(inference ? inferenceSection(r, inference) : []),
+    ...(pipeline ? pipelineSection(pipeline) : []),
+    ...(vectors ? vectorSection(vectors) : []),
+    ...(quality ? qualitySection(quality) : []),
+    ...(scaling ? scalingSection(r, scaling) : []),
+    ...gpuSection(r),
+    '## Reproduce',
+    '',
+    '```sh',
+    'grokcat bench all --out docs/benchmarks            # everything (about an hour on 2 cores; embeddings are cached per model version)',
+    'grokcat bench all --quick --suites inference,vectors --out /tmp/bench   # a quick look at some suites',
+    '```',
+    '',
+  ];
+  return `${lines.join('\n')}`;
+}

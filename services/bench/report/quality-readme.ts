@@ -1,0 +1,148 @@
+import type { BenchReport } from './report-types.ts';
+
+const pct = (x: number | null | undefined) =>
+  x === null || x === undefined ? '-' : `${(x * 100).toFixed(1)} %`;
+const num = (x: number | null | undefined, digits = 1) =>
+  x === null || x === undefined || Number.isNaN(x)
+    ? '-'
+    : x.toLocaleString('en-US', { maximumFractionDigits: digits });
+const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+const table = (head: string[], rows: (string | number)[][]) =>
+  [row(head), row(head.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(row)].join('\n');
+
+/** The quality section of docs/benchmarks/README.md. */
+export function qualitySection(s: NonNullable<BenchReport['suites']['quality']>): string[] {
+  const fm = s.fashion_mnist;
+  const demo = s.demo.evaluation;
+  const c = demo.canonicalization;
+  const out = [
+    '## Quality',
+    '',
+    '### Category accuracy on Fashion-MNIST',
+    '',
+    `The served model on ${num(fm.images, 0)} Fashion-MNIST test images, through the serving runtime (${fm.images_per_second} img/s): ` +
+      `**top-1 ${pct(fm.top1)}**, top-5 ${pct(fm.top5)}. Its heads are linear, trained on 1,000 images per class over frozen ImageNet features ` +
+      '(docs/model.md); the published figures below train whole networks on all 60,000 images and are quoted, not re-measured.',
+    '',
+    table(
+      ['method', 'top-1', 'source'],
+      [
+        [
+          '**grokcat reference model** (frozen MobileNetV2 trunk, linear heads)',
+          `**${pct(fm.top1)}**`,
+          'this run',
+        ],
+        ...fm.published.map((p) => [p.method, pct(p.top1), p.source]),
+      ],
+    ),
+    '',
+    `Per class: ${Object.entries(fm.per_class_top1)
+      .map(([name, v]) => `${name} ${pct(v)}`)
+      .join(', ')}.`,
+    '',
+    '![Fashion-MNIST against published results](quality-fashion-mnist.svg)',
+    '',
+    '### Canonicalization and prices on a marketplace with known truth',
+    '',
+    `\`grokcat demo\` made ${s.demo.summary.listings} listings of ${demo.products} products (re-taken photos, seller titles, prices from a price model); ` +
+      `thresholds are chosen on one half of the products and scored on the other (${demo.test_listings} listings).`,
+    '',
+    table(
+      ['method', 'pairwise precision', 'pairwise recall', 'pairwise F1', 'per-listing F1'],
+      [
+        ['the pipeline (cataloger, as it ran)', c.pipeline.test_half],
+        ['fused image + title', c.fused],
+        ['image embedding', c.image],
+        ['title trigrams', c.text],
+        ['pHash (baseline)', c.phash],
+        ['dHash (baseline)', c.dhash],
+      ].map(([name, m]) => {
+        const r = m as {
+          pairwise: { precision: number; recall: number; f1: number };
+          per_listing: { f1: number };
+        };
+        return [
+          name as string,
+          pct(r.pairwise.precision),
+          pct(r.pairwise.recall),
+          pct(r.pairwise.f1),
+          pct(r.per_listing.f1),
+        ];
+      }),
+    ),
+    '',
+    `Price suggestions of the ${demo.price.held_out} held-out listings (median absolute percentage error against their true price): ` +
+      `**${pct(demo.price.final_catalogue.mdape)}** against ${pct(demo.price.final_catalogue.baseline_category_median_mdape)} for the category median ` +
+      `(on the final catalogue; as emitted at arrival ${pct(demo.price.as_emitted.mdape)} against ${pct(demo.price.as_emitted.baseline_category_median_mdape)}).`,
+    '',
+    '![canonicalization F1](quality-canonicalization.svg)',
+    '',
+    '### Real product photos (`../shared/datasets`)',
+    '',
+  ];
+  const d = s.datasets as Record<string, unknown>;
+  if (typeof d.skipped === 'string') {
+    out.push(`Skipped: ${d.skipped}.`, '');
+    return out;
+  }
+  const grocery = d['grocery-store'] as {
+    listings: number;
+    products: number;
+    canonicalization: Record<string, { pairwise: { f1: number }; per_listing: { f1: number } } | null>;
+  };
+  out.push(
+    `grocery-store, every in-store photo a listing (${grocery.listings} test photos of ${grocery.products} products, threshold from the dev split): ` +
+      `duplicates found by the image embedding, pairwise F1 **${pct(grocery.canonicalization.image?.pairwise.f1)}**, ` +
+      `against pHash ${pct(grocery.canonicalization.phash?.pairwise.f1)} and dHash ${pct(grocery.canonicalization.dhash?.pairwise.f1)}.`,
+    '',
+  );
+  const ikea = d['ikea-catalog'] as {
+    room_scenes: number;
+    recall_at_5: number;
+    recall_at_5_whole_photo: number;
+    recall_at_5_chance: number;
+  };
+  out.push(
+    `ikea-catalog room scenes as page photos (${ikea.room_scenes} scenes): recall@5 of the products each shows ${pct(ikea.recall_at_5)} ` +
+      `(whole photo alone ${pct(ikea.recall_at_5_whole_photo)}, chance ${pct(ikea.recall_at_5_chance)}).`,
+    '',
+  );
+  const trained = d.trained_heads as Record<
+    string,
+    { train_rows: number; eval_rows: number; metrics: Record<string, number> } | string
+  >;
+  if (typeof trained.skipped === 'string') {
+    out.push(`Heads trained per dataset: ${trained.skipped}.`, '');
+  } else {
+    out.push(
+      "Category accuracy needs heads for the dataset's own categories: `grokcat train --dataset <dir>` trains them with GrokNet's losses on the dev split; measured on the test split:",
+      '',
+      table(
+        [
+          'dataset',
+          'train / eval rows',
+          'category top-1',
+          'top-5',
+          'attribute mAP',
+          'query recall@10',
+          'product recall@1',
+        ],
+        Object.entries(trained).map(([name, t]) => {
+          const r = t as { train_rows: number; eval_rows: number; metrics: Record<string, number> };
+          return [
+            name,
+            `${r.train_rows} / ${r.eval_rows}`,
+            pct(r.metrics.category_top1),
+            pct(r.metrics.category_top5),
+            pct(r.metrics.attribute_map),
+            pct(r.metrics.query_recall_at_10),
+            pct(r.metrics.product_recall_at_1),
+          ];
+        }),
+      ),
+      '',
+    );
+  }
+  out.push(`Prices: ${String(d.prices)}.`, '');
+  return out;
+}

@@ -1,0 +1,42 @@
+import type { ProviderResult } from '../inference-bench.ts';
+import type { SoakResult } from '../soak-bench.ts';
+import type { MachineInfo } from './machine-info.ts';
+import type { MatmulResult } from './matmul-bench.ts';
+import type { PipelineParts } from './pipeline-parts.ts';
+import type { benchQuality } from './quality-bench.ts';
+import type { ScalingRun } from './scaling-bench.ts';
+import type { VectorScaleResult } from './vector-bench.ts';
+
+export type SuiteName = 'inference' | 'pipeline' | 'vectors' | 'quality' | 'scaling';
+
+/** GPU figures measured on another machine (scripts/gpu-bench), shown with that machine. */
+export interface GpuReport {
+  machine: { gpu: string; driver?: string; cpu_cores?: number; date: string };
+  command: string;
+  results: { framework: string; precision: string; batch: number; img_s: number; note?: string }[];
+  onnxruntime_webgpu?: { ok: boolean; detail: string; batches?: { batch: number; img_s: number }[] };
+  notes: string[];
+}
+
+/** Everything `grokcat bench all` measured: results.json, from which README.md is written. */
+export interface BenchReport {
+  machine: MachineInfo;
+  quick: boolean;
+  command: string;
+  model: { version: string; macs_per_image: number };
+  suites: {
+    inference?: {
+      matmul: MatmulResult;
+      providers: ProviderResult[];
+      preprocessing_img_s: number;
+      seconds: number;
+    };
+    pipeline?: { parts: PipelineParts; buses: SoakResult[]; seconds: number };
+    vectors?: { source: string; scales: VectorScaleResult[]; seconds: number };
+    quality?: Awaited<ReturnType<typeof benchQuality>> & { seconds: number };
+    scaling?: { runs: ScalingRun[]; seconds: number };
+  };
+  gpu?: GpuReport;
+  failed: { suite: string; error: string }[];
+  seconds: number;
+}
