@@ -122,6 +122,12 @@ export const CONFIG_VARIABLES = {
     description: 'How long to wait for a database connection before failing with `DB_UNREACHABLE`.',
     schema: positiveInt(600_000),
   },
+  GROKCAT_DB_VACUUM_SECONDS: {
+    default: '30',
+    description:
+      'Embedded database only: how often the process that serves it vacuums and analyzes it (PGlite has no autovacuum); `0` never.',
+    schema: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number),
+  },
   GROKCAT_LOG_LEVEL: {
     default: 'info',
     description: 'pino log level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',

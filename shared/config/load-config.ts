@@ -14,6 +14,8 @@ export interface Config {
     readonly url: string | null;
     readonly poolMax: number;
     readonly connectTimeoutMs: number;
+    /** Embedded database: vacuum and analyze interval in ms; 0 never. */
+    readonly vacuumIntervalMs: number;
   };
   readonly log: { readonly level: LogLevel; readonly format: 'auto' | 'json' | 'pretty' };
   readonly shutdownTimeoutMs: number;
@@ -176,6 +178,7 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       url: get<string | undefined>('DATABASE_URL') ?? null,
       poolMax: get<number>('GROKCAT_DB_POOL_MAX'),
       connectTimeoutMs: get<number>('GROKCAT_DB_CONNECT_TIMEOUT_MS'),
+      vacuumIntervalMs: get<number>('GROKCAT_DB_VACUUM_SECONDS') * 1000,
     }),
     log: Object.freeze({
       level: get<LogLevel>('GROKCAT_LOG_LEVEL'),

@@ -4,6 +4,7 @@ import { redactUrl } from '../config/load-config.ts';
 import { GrokcatError, isGrokcatError, toGrokcatError } from '../errors/error-catalogue.ts';
 import type { Logger } from '../log/logger.ts';
 import { assertPgvectorAvailable } from './database-status.ts';
+import { startEmbeddedMaintenance } from './embedded-maintenance.ts';
 import { type EmbeddedPostgres, startOrJoinEmbeddedPostgres } from './embedded-postgres.ts';
 import { createMigrationSource } from './migration-source.ts';
 
@@ -68,7 +69,13 @@ export async function openDatabase(
       debug: (message: unknown) => log.trace({ knex: message }, 'knex debug'),
     },
   });
+  // Only the process that serves the embedded database maintains it.
+  const stopMaintenance =
+    embedded?.owner && config.database.vacuumIntervalMs > 0
+      ? startEmbeddedMaintenance({ knex, log, intervalMs: config.database.vacuumIntervalMs })
+      : async () => {};
   const close = async () => {
+    await stopMaintenance();
     await knex.destroy();
     await embedded?.stop();
   };

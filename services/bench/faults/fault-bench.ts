@@ -8,6 +8,7 @@ import { DLQ_HEADERS } from '../../../shared/bus/dead-letter.ts';
 import { createEventPublisher, type EventPublisher } from '../../../shared/bus/event-publisher.ts';
 import { openBus, openCodec } from '../../../shared/bus/open-bus.ts';
 import { type Config, loadConfig } from '../../../shared/config/load-config.ts';
+import { startEmbeddedMaintenance } from '../../../shared/db/embedded-maintenance.ts';
 import { type Database, openDatabase } from '../../../shared/db/open-database.ts';
 import { startPgliteTcpServer } from '../../../shared/db/pglite-tcp-server.ts';
 import { deadLetterTopic, TOPICS } from '../../../shared/events/topics.ts';
@@ -212,6 +213,8 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultBe
     });
     const database: Database = await openDatabase(config, { log });
     cleanups.push(() => database.close());
+    // The PGlite server stands in for a production Postgres, which autovacuums: so does the bench.
+    cleanups.push(startEmbeddedMaintenance({ knex: database.knex, log, intervalMs: 30_000 }));
     const serviceEnv = benchEnv({
       ...vars,
       DATABASE_URL: `postgres://postgres:secret@127.0.0.1:${proxy.port}/postgres`,

@@ -41,10 +41,10 @@ export async function startServiceProcess(args: {
     child.once('exit', () => process.removeListener('exit', orphan));
     const lines = createInterface({ input: child.stderr as NodeJS.ReadableStream });
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new GrokcatError('INTERNAL', `${args.name} did not start: ${tail.join('\n')}`)),
-        args.readyTimeoutMs ?? 180_000,
-      );
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL'); // a process that never became ready must not live on unsupervised
+        reject(new GrokcatError('INTERNAL', `${args.name} did not start: ${tail.join('\n')}`));
+      }, args.readyTimeoutMs ?? 180_000);
       lines.on('line', (line) => {
         tail.push(line);
         if (tail.length > 40) tail.shift();

@@ -8,10 +8,9 @@ import { createModelRuntime, runtimeOptions } from '../../../shared/model/model-
 import { ensureModel } from '../../../shared/model/model-store.ts';
 import { benchPreprocessing, benchProvider } from '../inference-bench.ts';
 import { runSoakBench } from '../soak-bench.ts';
-import { soakChart } from '../soak-chart.ts';
 import { benchmarkReadme, reportCharts } from './benchmark-report.ts';
 import { benchImages, fashionEmbeddings } from './fm-embeddings.ts';
-import { machineCaption, machineInfo } from './machine-info.ts';
+import { machineInfo } from './machine-info.ts';
 import { benchMatmul } from './matmul-bench.ts';
 import { measurePipelineParts } from './pipeline-parts.ts';
 import { benchQuality } from './quality-bench.ts';
@@ -30,6 +29,8 @@ export interface BenchAllOptions {
   /** Smaller runs (10k embeddings, fewer listings, no dataset training): minutes, not the better part of an hour. */
   quick: boolean;
   datasetsDir: string;
+  /** The command line as the report states it. */
+  command: string;
   onStep?: (suite: string, step: string) => void;
 }
 
@@ -48,7 +49,7 @@ export async function runAllBenchmarks(options: BenchAllOptions): Promise<BenchR
   const report: BenchReport = {
     machine,
     quick,
-    command: `grokcat bench all --out ${options.out}${quick ? ' --quick' : ''}`,
+    command: options.command,
     model: { version: model.version, macs_per_image: model.card.trunk.macs_per_image },
     suites: {},
     failed: [],
@@ -200,10 +201,6 @@ export async function runAllBenchmarks(options: BenchAllOptions): Promise<BenchR
   writeFileSync(path.join(options.out, 'results.json'), `${JSON.stringify(report, null, 1)}\n`);
   for (const [file, svg] of Object.entries(reportCharts(report)))
     writeFileSync(path.join(options.out, file), svg);
-  for (const bus of report.suites.pipeline?.buses ?? []) {
-    const caption = `steady load at 50% of capacity, ${bus.bus} bus: ${bus.rate_per_s} listings/s for ${bus.minutes} min; ${machineCaption(machine)}`;
-    writeFileSync(path.join(options.out, `soak-${bus.bus}.svg`), soakChart(bus.samples, caption));
-  }
   writeFileSync(path.join(options.out, 'README.md'), benchmarkReadme(report));
   return report;
 }

@@ -1,3 +1,4 @@
+import { soakChart } from '../soak-chart.ts';
 import { barChart } from './bar-chart.ts';
 import { machineCaption } from './machine-info.ts';
 import type { BenchReport } from './report-types.ts';
@@ -65,6 +66,10 @@ export function reportCharts(report: BenchReport): Record<string, string> {
         ],
       })),
     });
+  }
+  for (const bus of pipeline?.buses ?? []) {
+    const soakCaption = `steady load at 50% of capacity, ${bus.bus} bus: ${bus.rate_per_s} listings/s for ${bus.minutes} min; ${caption}`;
+    charts[`soak-${bus.bus}.svg`] = soakChart(bus.samples, soakCaption);
   }
   if (vectors) {
     charts['vectors.svg'] = barChart({

@@ -47,6 +47,9 @@ export function registerBenchAllCommand(bench: Command): void {
             out,
             suites: options.suites,
             quick: options.quick === true,
+            command: `grokcat bench all --out ${options.out}${options.quick ? ' --quick' : ''}${
+              options.suites.length < SUITES.length ? ` --suites ${options.suites.join(',')}` : ''
+            }`,
             datasetsDir: options.datasets,
             onStep: (suite, step) =>
               process.stderr.write(`[${Math.round((Date.now() - started) / 1000)} s] ${suite}: ${step}\n`),
@@ -59,6 +62,8 @@ export function registerBenchAllCommand(bench: Command): void {
               ...report.failed.map((f) => `failed: ${f.suite}: ${f.error}`),
             ].join('\n'),
           );
+          // Done: whatever a suite left open (a pool's idle sockets, a child's pipe) must not hold the process.
+          process.exit(report.failed.length > 0 ? EXIT.failed : EXIT.ok);
         },
       ),
     );
