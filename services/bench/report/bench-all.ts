@@ -199,8 +199,18 @@ export async function runAllBenchmarks(options: BenchAllOptions): Promise<BenchR
 
   mkdirSync(options.out, { recursive: true });
   writeFileSync(path.join(options.out, 'results.json'), `${JSON.stringify(report, null, 1)}\n`);
-  for (const [file, svg] of Object.entries(reportCharts(report)))
-    writeFileSync(path.join(options.out, file), svg);
-  writeFileSync(path.join(options.out, 'README.md'), benchmarkReadme(report));
+  writeReport(options.out, report);
+  return report;
+}
+
+function writeReport(out: string, report: BenchReport): void {
+  for (const [file, svg] of Object.entries(reportCharts(report))) writeFileSync(path.join(out, file), svg);
+  writeFileSync(path.join(out, 'README.md'), benchmarkReadme(report));
+}
+
+/** README.md and the charts written again from `out/results.json` (after the report's wording changed). */
+export function rewriteReport(out: string): BenchReport {
+  const report = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as BenchReport;
+  writeReport(out, report);
   return report;
 }

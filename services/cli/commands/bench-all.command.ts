@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_DATASETS_DIR } from '../../bench/datasets.ts';
-import { runAllBenchmarks, SUITES } from '../../bench/report/bench-all.ts';
+import { rewriteReport, runAllBenchmarks, SUITES } from '../../bench/report/bench-all.ts';
 import type { SuiteName } from '../../bench/report/report-types.ts';
 import { EXIT, runCommand } from '../command-runtime.ts';
 
@@ -29,13 +29,22 @@ export function registerBenchAllCommand(bench: Command): void {
     .option('--suites <list>', `some suites only (${SUITES.join(',')})`, suiteList, [...SUITES])
     .option('--quick', 'smaller runs: 10k embeddings, fewer listings, no per-dataset training')
     .option('--datasets <dir>', 'labelled photo sets for the quality suite', DEFAULT_DATASETS_DIR)
+    .option('--rewrite', 'only write README.md and the charts again from the results.json already in --out')
     .option('--json', 'print the results as one JSON line')
     .action(
       runCommand(
         async (
           { config, log, print, setExitCode },
-          options: { out: string; suites: SuiteName[]; quick?: boolean; datasets: string },
+          options: { out: string; suites: SuiteName[]; quick?: boolean; datasets: string; rewrite?: boolean },
         ) => {
+          if (options.rewrite) {
+            const report = rewriteReport(path.resolve(options.out));
+            print(
+              { ok: true, out: options.out, rewritten: true },
+              `rewrote ${path.join(options.out, 'README.md')} from results.json of ${report.machine.date}`,
+            );
+            return;
+          }
           // Interrupted, the benchmark still takes its child processes down with it (their exit hooks).
           process.once('SIGINT', () => process.exit(130));
           process.once('SIGTERM', () => process.exit(143));
