@@ -25,7 +25,12 @@ describe('loadConfig', () => {
     const config = loadConfig({ env: {}, cwd: dir });
     assert.equal(config.home, path.join(dir, '.grokcat'));
     assert.equal(config.configFile, null);
-    assert.deepEqual(config.database, { url: null, poolMax: 10, connectTimeoutMs: 5000, vacuumIntervalMs: 30_000 });
+    assert.deepEqual(config.database, {
+      url: null,
+      poolMax: 10,
+      connectTimeoutMs: 5000,
+      vacuumIntervalMs: 30_000,
+    });
     assert.deepEqual(config.log, { level: 'info', format: 'auto' });
     assert.equal(config.shutdownTimeoutMs, 15000);
     assert.ok(Object.isFrozen(config));

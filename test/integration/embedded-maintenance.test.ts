@@ -23,16 +23,14 @@ test('the process serving the embedded database vacuums and analyzes it (PGlite 
           }
         ).rows[0]?.reltuples,
       );
-    await database
-      .knex('listings')
-      .insert(
-        Array.from({ length: 40 }, (_, i) => ({
-          id: `m-${i}`,
-          title: `t${i}`,
-          description: '',
-          source_event_id: `e${i}`,
-        })),
-      );
+    await database.knex('listings').insert(
+      Array.from({ length: 40 }, (_, i) => ({
+        id: `m-${i}`,
+        title: `t${i}`,
+        description: '',
+        source_event_id: `e${i}`,
+      })),
+    );
     await waitFor('listings analyzed', async () => (await reltuples()) === 40, 10_000);
   } finally {
     await database.close();
