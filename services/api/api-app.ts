@@ -4,7 +4,7 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { PACKAGE_VERSION } from '../../shared/config/package-version.ts';
 import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { prometheusReader } from '../../shared/telemetry/prometheus-metrics.ts';
@@ -33,7 +33,8 @@ export async function buildApi(api: ApiContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: api.log.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: api.config.api.maxBodyBytes,
-    disableRequestLogging: true,
+    // Requests are logged (and traced) by our own hooks, with the key id and route bound.
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',
     ajv: {
       // Unknown fields are refused, not silently dropped; `kind` picks a label's schema.

@@ -56,21 +56,44 @@ function panel(top: number, title: string, unit: string, times: number[], series
   ].join('\n');
 }
 
+/** Words of `text` in lines of at most `width` characters (a longer word gets a line of its own). */
+export function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...lines, line] : lines;
+}
+
+// About 6.7 px a character at 12 px sans-serif: the caption wraps before the chart's right edge.
+const CAPTION_CHARS = Math.floor((W - LEFT - RIGHT) / 6.7);
+const CAPTION_LINE = 16;
+
 /** The soak run as an SVG: latency, listings in flight and memory over time. */
 export function soakChart(samples: SoakSample[], caption: string): string {
   const t = samples.map((s) => s.t_s);
-  const height = TOP + 3 * (PANEL + GAP) + 10;
+  const lines = wrapWords(caption.replace(/[<&>]/g, ''), CAPTION_CHARS);
+  const top = TOP + 22 + (lines.length - 1) * CAPTION_LINE;
+  const height = top - 22 + 3 * (PANEL + GAP) + 10;
+  const captionSvg = lines
+    .map((line, i) => `<text x="${LEFT}" y="${16 + i * CAPTION_LINE}" font-size="12">${line}</text>`)
+    .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" font-family="sans-serif" font-size="11">
+<title>${lines.join(' ')}</title>
 <rect width="100%" height="100%" fill="white"/>
-<text x="${LEFT}" y="16" font-size="13">${caption.replace(/[<&>]/g, '')}</text>
-${panel(TOP + 22, 'publish to cataloged latency', 'ms', t, [
+${captionSvg}
+${panel(top, 'publish to cataloged latency', 'ms', t, [
   { label: 'p50', colour: '#1f77b4', values: samples.map((s) => s.p50_ms) },
   { label: 'p95', colour: '#d62728', values: samples.map((s) => s.p95_ms) },
 ])}
-${panel(TOP + 22 + PANEL + GAP, 'listings in flight (lag)', 'listings', t, [
+${panel(top + PANEL + GAP, 'listings in flight (lag)', 'listings', t, [
   { label: 'published, not yet cataloged', colour: '#2ca02c', values: samples.map((s) => s.in_flight) },
 ])}
-${panel(TOP + 22 + 2 * (PANEL + GAP), 'memory of the process', 'MiB', t, [
+${panel(top + 2 * (PANEL + GAP), 'memory of the process', 'MiB', t, [
   { label: 'RSS', colour: '#9467bd', values: samples.map((s) => s.rss_mb) },
   { label: 'JS heap', colour: '#ff7f0e', values: samples.map((s) => s.heap_mb) },
 ])}

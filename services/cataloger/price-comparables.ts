@@ -15,6 +15,9 @@ export const PRICE_RULES: PriceRules = {
   minSimilarity: 0.5,
 };
 
+/** Same-product comparables kept, the most similar first: a median of 50 moves little past that. */
+export const MAX_PRODUCT_COMPARABLES = 50;
+
 type CategoryPrices = (
   tx: CatalogTransaction,
   ...args: Parameters<CatalogTransaction['categoryPrices']>
@@ -61,7 +64,13 @@ export async function priceListing(
   ratios: Map<string, { ratio: number; listings: number }>,
   categoryPrices: CategoryPrices = (t, ...args) => t.categoryPrices(...args),
 ): Promise<PriceSuggestion & { currency: string }> {
-  const sameProduct = await tx.productPrices(listing.productId, listing.space, listing.embedding, listing.id);
+  const sameProduct = await tx.productPrices(
+    listing.productId,
+    listing.space,
+    listing.embedding,
+    listing.id,
+    MAX_PRODUCT_COMPARABLES,
+  );
   const inProduct = new Set(sameProduct.map((c) => c.listing_id));
   const neighbours = scored.filter(
     (n) => n.price_minor !== null && n.category === listing.category && !inProduct.has(n.listing_id),

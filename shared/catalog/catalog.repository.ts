@@ -409,21 +409,29 @@ function catalogTransaction(trx: Knex.Transaction) {
       }));
     },
 
-    /** Priced listings of a product with their similarity to `embedding` (same space). */
+    /**
+     * The `limit` priced listings of a product most similar to `embedding` (same space). Bounded: a
+     * popular product has thousands of listings, and every comparable is stored with the suggestion
+     * and published in prices.suggested (unbounded, a 10-minute soak grew price_suggestions to 300 MB).
+     */
     async productPrices(
       productId: number,
       space: string,
       embedding: number[],
       exclude: string,
+      limit: number,
     ): Promise<Neighbour[]> {
       const sql = vectorSql(space, embedding.length);
       const rows = await trx.raw(
-        `SELECT DISTINCT ON (l.id) l.id AS listing_id, l.product_id, ${sql.similarity('e')} AS similarity,
-                l.title, l.price_minor, l.currency, l.condition, e.category
-           FROM listings l JOIN enrichments e ON e.listing_id = l.id AND ${sql.where('e')}
-          WHERE l.product_id = ? AND l.price_minor IS NOT NULL AND l.id <> ?
-          ORDER BY l.id, e.updated_at DESC`,
-        [vectorLiteral(embedding), productId, exclude],
+        `SELECT * FROM (
+           SELECT DISTINCT ON (l.id) l.id AS listing_id, l.product_id, ${sql.similarity('e')} AS similarity,
+                  l.title, l.price_minor, l.currency, l.condition, e.category
+             FROM listings l JOIN enrichments e ON e.listing_id = l.id AND ${sql.where('e')}
+            WHERE l.product_id = ? AND l.price_minor IS NOT NULL AND l.id <> ?
+            ORDER BY l.id, e.updated_at DESC) p
+          ORDER BY similarity DESC, listing_id
+          LIMIT ?`,
+        [vectorLiteral(embedding), productId, exclude, limit],
       );
       return (rows.rows as Record<string, unknown>[]).map((r) => ({
         listing_id: String(r.listing_id),

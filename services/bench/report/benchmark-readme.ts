@@ -1,3 +1,4 @@
+import { backlogSentence } from './backlog-verdict.ts';
 import { machineCaption } from './machine-info.ts';
 import { qualitySection } from './quality-readme.ts';
 import type { BenchReport } from './report-types.ts';
@@ -87,20 +88,7 @@ function pipelineSection(s: NonNullable<Suites['pipeline']>): string[] {
       ]),
     ),
     '',
-    ...s.buses.flatMap((b) => {
-      const first = b.samples.slice(0, 3);
-      const last = b.samples.slice(-3);
-      const mean = (xs: typeof first) => xs.reduce((sum, x) => sum + x.in_flight, 0) / Math.max(1, xs.length);
-      return mean(last) > 2 * mean(first) + 10
-        ? [
-            `On the ${b.bus} bus the steady load was not sustained: listings in flight grew from about ${num(mean(first), 0)} to ${num(mean(last), 0)} ` +
-              'over the run, so latency kept rising (the chart below). A flood is processed in full batches of up to 100 events; a steady trickle ' +
-              "comes in small batches, each paying its own transaction, commit and fetch, so the sustained rate is lower than the flood's and " +
-              'half of the flood capacity is already too much here. Size for the sustained rate (docs/operations.md).',
-            '',
-          ]
-        : [`On the ${b.bus} bus the steady load was sustained: listings in flight stayed flat.`, ''];
-    }),
+    ...s.buses.flatMap((b) => [backlogSentence(b.bus, b.samples), '']),
     "The rest of the gap to the parts is the work around the model: fetching, hashing and storing each photo, the enricher's and cataloger's " +
       'transactions (upserts, HNSW neighbours, union-find, price comparables), Avro encoding, and the bus itself, all on the same two cores.',
     '',
