@@ -24,6 +24,12 @@ export interface OpenDatabaseOptions {
   log: Logger;
   /** Apply pending migrations (default). `db check` opens without migrating, to report instead. */
   migrate?: boolean;
+  /**
+   * Vacuum and analyze it every `GROKCAT_DB_VACUUM_SECONDS` (PGlite has no autovacuum). Default:
+   * when this process serves the embedded database. True for a PGlite that this process serves
+   * over TCP in place of a production Postgres (the benchmarks).
+   */
+  maintain?: boolean;
 }
 
 /**
@@ -33,7 +39,7 @@ export interface OpenDatabaseOptions {
  */
 export async function openDatabase(
   config: Pick<Config, 'home' | 'database'>,
-  { log, migrate = true }: OpenDatabaseOptions,
+  { log, migrate = true, maintain }: OpenDatabaseOptions,
 ): Promise<Database> {
   const { url, poolMax, connectTimeoutMs } = config.database;
   let embedded: EmbeddedPostgres | null = null;
@@ -69,9 +75,8 @@ export async function openDatabase(
       debug: (message: unknown) => log.trace({ knex: message }, 'knex debug'),
     },
   });
-  // Only the process that serves the embedded database maintains it.
   const stopMaintenance =
-    embedded?.owner && config.database.vacuumIntervalMs > 0
+    (maintain ?? embedded?.owner === true) && config.database.vacuumIntervalMs > 0
       ? startEmbeddedMaintenance({ knex, log, intervalMs: config.database.vacuumIntervalMs })
       : async () => {};
   const close = async () => {

@@ -29,15 +29,18 @@ before(async () => {
     'id',
   ]);
   // One popular product: listing i is i degrees away from the query, so the nearest are 0, 1, 2, ...
-  for (let i = 0; i < LISTINGS; i++) {
-    await knex('listings').insert({
+  const ids = Array.from({ length: LISTINGS }, (_, i) => i);
+  await knex('listings').insert(
+    ids.map((i) => ({
       id: `p-${i}`,
       title: `lamp ${i}`,
       price_minor: 1000 + i,
       currency: 'EUR',
       product_id: productId,
-    });
-    await knex('enrichments').insert({
+    })),
+  );
+  await knex('enrichments').insert(
+    ids.map((i) => ({
       listing_id: `p-${i}`,
       model_version: 'repo-test',
       embedding_space: SPACE,
@@ -45,8 +48,8 @@ before(async () => {
       category_confidence: 0.9,
       embedding: vectorLiteral(at((i * Math.PI) / 180)),
       product_id: productId,
-    });
-  }
+    })),
+  );
 });
 
 after(async () => {

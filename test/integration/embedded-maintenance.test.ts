@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { openDatabase } from '../../shared/db/open-database.ts';
 import { waitFor } from '../support/bus-contract.ts';
+import { startPgliteTcpServer } from '../support/pglite-tcp-server.ts';
 import { tempHome, testConfig, testLogger } from '../support/temp-home.ts';
 
 const { home, cleanup } = tempHome();
@@ -50,6 +51,42 @@ test('GROKCAT_DB_VACUUM_SECONDS=0 turns it off', async () => {
     assert.equal(Number(row.rows[0]?.reltuples), -1, 'never analyzed');
   } finally {
     await database.close();
+    done();
+  }
+});
+
+test('maintain: true maintains a PGlite this process serves over TCP (the benchmarks), not only the embedded one', async () => {
+  const { home: other, cleanup: done } = tempHome();
+  const server = await startPgliteTcpServer({ withPgvector: true });
+  const database = await openDatabase(
+    testConfig({ GROKCAT_HOME: other, DATABASE_URL: server.url, GROKCAT_DB_VACUUM_SECONDS: '1' }),
+    { log: testLogger(), maintain: true },
+  );
+  try {
+    assert.equal(database.embeddedOwner, null, 'not the embedded database');
+    await database.knex('listings').insert(
+      Array.from({ length: 30 }, (_, i) => ({
+        id: `t-${i}`,
+        title: `t${i}`,
+        description: '',
+        source_event_id: `e${i}`,
+      })),
+    );
+    await waitFor(
+      'listings analyzed',
+      async () => {
+        const row = (await database.knex.raw(
+          "SELECT reltuples FROM pg_class WHERE relname = 'listings'",
+        )) as {
+          rows: { reltuples: number }[];
+        };
+        return Number(row.rows[0]?.reltuples) === 30;
+      },
+      10_000,
+    );
+  } finally {
+    await database.close();
+    await server.stop();
     done();
   }
 });

@@ -8,7 +8,6 @@ import { DLQ_HEADERS } from '../../../shared/bus/dead-letter.ts';
 import { createEventPublisher, type EventPublisher } from '../../../shared/bus/event-publisher.ts';
 import { openBus, openCodec } from '../../../shared/bus/open-bus.ts';
 import { type Config, loadConfig } from '../../../shared/config/load-config.ts';
-import { startEmbeddedMaintenance } from '../../../shared/db/embedded-maintenance.ts';
 import { type Database, openDatabase } from '../../../shared/db/open-database.ts';
 import { startPgliteTcpServer } from '../../../shared/db/pglite-tcp-server.ts';
 import { deadLetterTopic, TOPICS } from '../../../shared/events/topics.ts';
@@ -211,10 +210,9 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultBe
       env: benchEnv({ ...vars, DATABASE_URL: pg.url, GROKCAT_DB_CONNECT_TIMEOUT_MS: '120000' }),
       cwd: home,
     });
-    const database: Database = await openDatabase(config, { log });
+    // This process serves the PGlite that stands in for a production Postgres: it does autovacuum's work.
+    const database: Database = await openDatabase(config, { log, maintain: true });
     cleanups.push(() => database.close());
-    // The PGlite server stands in for a production Postgres, which autovacuums: so does the bench.
-    cleanups.push(startEmbeddedMaintenance({ knex: database.knex, log, intervalMs: 30_000 }));
     const serviceEnv = benchEnv({
       ...vars,
       DATABASE_URL: `postgres://postgres:secret@127.0.0.1:${proxy.port}/postgres`,

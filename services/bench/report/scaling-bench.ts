@@ -6,7 +6,6 @@ import { pathToFileURL } from 'node:url';
 import { createEventPublisher } from '../../../shared/bus/event-publisher.ts';
 import { openBus, openCodec } from '../../../shared/bus/open-bus.ts';
 import { loadConfig } from '../../../shared/config/load-config.ts';
-import { startEmbeddedMaintenance } from '../../../shared/db/embedded-maintenance.ts';
 import { openDatabase } from '../../../shared/db/open-database.ts';
 import { startPgliteTcpServer } from '../../../shared/db/pglite-tcp-server.ts';
 import { deadLetterTopic, TOPICS } from '../../../shared/events/topics.ts';
@@ -95,10 +94,9 @@ export async function benchScaling(args: {
     };
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? home, ...vars };
     const config = loadConfig({ env: vars, cwd: home });
-    const database = await openDatabase(config, { log });
+    // This process serves the PGlite that stands in for a production Postgres: it does autovacuum's work.
+    const database = await openDatabase(config, { log, maintain: true });
     cleanups.push(() => database.close());
-    // The PGlite server stands in for a production Postgres, which autovacuums: so does the bench.
-    cleanups.push(startEmbeddedMaintenance({ knex: database.knex, log, intervalMs: 30_000 }));
     args.onStep?.(`starting ${args.enrichers} enricher(s) and a cataloger`);
     const services: ServiceProcess[] = [];
     cleanups.push(() => Promise.all(services.map((s) => s.stop())));
