@@ -5,9 +5,11 @@
 
 FROM node:20-bookworm-slim AS dependencies
 WORKDIR /app
-# onnxruntime-node's install step would download CUDA files; its CPU/WebGPU library is in the package.
-ENV ONNXRUNTIME_NODE_INSTALL=skip
-COPY package.json package-lock.json ./
+# .npmrc tells onnxruntime-node's install step not to download CUDA files (its CPU/WebGPU library
+# is in the package); a CUDA image passes --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12 (docs/model.md).
+ARG ONNXRUNTIME_NODE_INSTALL=
+ENV ONNXRUNTIME_NODE_INSTALL=${ONNXRUNTIME_NODE_INSTALL}
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-bookworm-slim

@@ -3,6 +3,7 @@ import type { ApiKeyRepository } from '../../shared/api-keys/api-key.repository.
 import type { EventPublisher } from '../../shared/bus/event-publisher.ts';
 import type { CatalogRepository } from '../../shared/catalog/catalog.repository.ts';
 import type { CatalogQueries } from '../../shared/catalog/catalog-query.repository.ts';
+import type { ListingFailureRepository } from '../../shared/catalog/listing-failures.repository.ts';
 import type { Config } from '../../shared/config/load-config.ts';
 import type { ImageFetcher } from '../../shared/image/image-fetcher.ts';
 import type { Logger } from '../../shared/log/logger.ts';
@@ -17,6 +18,7 @@ export interface ApiContext {
   keys: ApiKeyRepository;
   queries: CatalogQueries;
   catalog: CatalogRepository;
+  failures: ListingFailureRepository;
   publisher: EventPublisher;
   runtime: ModelRuntime;
   fetcher: ImageFetcher;

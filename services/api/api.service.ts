@@ -3,6 +3,7 @@ import { createApiKeyRepository } from '../../shared/api-keys/api-key.repository
 import { createEventPublisher } from '../../shared/bus/event-publisher.ts';
 import { createCatalogRepository } from '../../shared/catalog/catalog.repository.ts';
 import { createCatalogQueries } from '../../shared/catalog/catalog-query.repository.ts';
+import { createListingFailureRepository } from '../../shared/catalog/listing-failures.repository.ts';
 import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { createImageFetcher, fetchPolicy } from '../../shared/image/image-fetcher.ts';
 import type { ModelRuntime } from '../../shared/model/model-runtime.ts';
@@ -22,6 +23,7 @@ export function apiContextOf(deps: ServiceDependencies, runtime: ModelRuntime): 
     keys: createApiKeyRepository(knex),
     queries: createCatalogQueries(knex),
     catalog: createCatalogRepository(knex),
+    failures: createListingFailureRepository(knex),
     publisher: createEventPublisher({ bus: deps.bus, codec: deps.codec }),
     runtime,
     fetcher: createImageFetcher(fetchPolicy(deps.config)),

@@ -1,6 +1,10 @@
 import { type Consumer, startConsumer } from '../../shared/bus/consumer-runtime.ts';
 import { createEventPublisher } from '../../shared/bus/event-publisher.ts';
 import { createCatalogRepository } from '../../shared/catalog/catalog.repository.ts';
+import {
+  createListingFailureRepository,
+  recordListingFailures,
+} from '../../shared/catalog/listing-failures.repository.ts';
 import { TOPICS } from '../../shared/events/topics.ts';
 import { embeddingSpace } from '../../shared/model/grok/model-card.ts';
 import { createModelRegistry } from '../../shared/model/model-registry.repository.ts';
@@ -65,6 +69,7 @@ export async function startCatalogerService(
       group: CATALOGER_GROUP,
       topics: [TOPICS.listingsEnriched],
       handler: cataloger.handleEnriched,
+      onDeadLettered: recordListingFailures(createListingFailureRepository(deps.database.knex)),
     }),
     await startConsumer({
       ...common,

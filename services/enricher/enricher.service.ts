@@ -1,6 +1,10 @@
 import { type Consumer, startConsumer } from '../../shared/bus/consumer-runtime.ts';
 import { createEventPublisher } from '../../shared/bus/event-publisher.ts';
 import { createCatalogRepository } from '../../shared/catalog/catalog.repository.ts';
+import {
+  createListingFailureRepository,
+  recordListingFailures,
+} from '../../shared/catalog/listing-failures.repository.ts';
 import { TOPICS } from '../../shared/events/topics.ts';
 import { createImageFetcher, fetchPolicy } from '../../shared/image/image-fetcher.ts';
 import { createModelRegistry, ensureServingModel } from '../../shared/model/model-registry.repository.ts';
@@ -54,6 +58,7 @@ export async function startEnricherService(
     maxBatchSize: config.consumer.maxBatch,
     fromBeginning: true,
     heartbeatMs: config.consumer.heartbeatMs,
+    onDeadLettered: recordListingFailures(createListingFailureRepository(deps.database.knex)),
   });
   log.info({ model: runtime.version }, 'enricher started');
   return {

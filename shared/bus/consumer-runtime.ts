@@ -15,6 +15,7 @@ import type { Logger } from '../log/logger.ts';
 import type { BatchControls, Bus, BusMessage, PartitionBatch, Subscription } from './bus.ts';
 import { createConsumerMetrics } from './consumer-metrics.ts';
 import { toDeadLetter } from './dead-letter.ts';
+import { eventIdOf } from './event-identity.ts';
 import { EVENT_ID_HEADER } from './event-publisher.ts';
 
 export interface ConsumedEvent<T = Record<string, unknown>> {
@@ -22,7 +23,7 @@ export interface ConsumedEvent<T = Record<string, unknown>> {
   partition: number;
   offset: string;
   key: string | null;
-  /** Stable across redeliveries: the producer's event id, else topic/partition/offset. */
+  /** Stable across redeliveries: the body's event_id, else the producer's header, else topic/partition/offset. */
   eventId: string;
   timestamp: number;
   headers: Record<string, string>;
@@ -82,6 +83,16 @@ export interface ConsumerOptions<T> {
   endOffsets?: Map<string, bigint>;
   /** Replays: only events with `from <= timestamp < to` reach the handler; the others are skipped and committed. */
   timeRange?: { from?: number; to?: number };
+  /**
+   * Called after dead letters are written, before the offset moves on (a failure here redelivers the
+   * batch): e.g. recording which listings failed, so their status says so.
+   */
+  onDeadLettered?: (dead: DeadLetter[]) => Promise<void>;
+}
+
+export interface DeadLetter {
+  message: BusMessage;
+  error: GrokcatError;
 }
 
 export interface Consumer {
@@ -115,9 +126,10 @@ export async function startConsumer<T = Record<string, unknown>>(
   const metrics = createConsumerMetrics(group);
   let stopping = false;
 
-  const deadLetter = async (dead: { message: BusMessage; error: GrokcatError }[]) => {
+  const deadLetter = async (dead: DeadLetter[]) => {
     if (dead.length === 0) return;
     await bus.publish(dead.map(({ message, error }) => toDeadLetter(message, error, group)));
+    await options.onDeadLettered?.(dead);
     for (const { message, error } of dead) {
       metrics.deadLettered(message.topic);
       log.warn(
@@ -140,7 +152,7 @@ export async function startConsumer<T = Record<string, unknown>>(
       offset: events[0]?.offset,
     });
     const beat = setInterval(() => controls.heartbeat().catch(() => {}), heartbeatMs);
-    const dead: { message: BusMessage; error: GrokcatError }[] = [];
+    const dead: DeadLetter[] = [];
     try {
       await handler(events, {
         topic: batch.topic,
@@ -222,7 +234,7 @@ export async function startConsumer<T = Record<string, unknown>>(
         const spans: Span[] = [];
         try {
           const events: ConsumedEvent<T>[] = [];
-          const dead: { message: BusMessage; error: GrokcatError }[] = [];
+          const dead: DeadLetter[] = [];
           for (const message of messages) {
             const parent: Context = propagation.extract(ROOT_CONTEXT, message.headers);
             const span = tracer.startSpan(
@@ -250,9 +262,7 @@ export async function startConsumer<T = Record<string, unknown>>(
                 partition: message.partition,
                 offset: message.offset,
                 key: message.key,
-                eventId:
-                  message.headers[EVENT_ID_HEADER] ??
-                  `${message.topic}/${message.partition}/${message.offset}`,
+                eventId: eventIdOf(message, decoded.value),
                 timestamp: message.timestamp,
                 headers: message.headers,
                 value: decoded.value,

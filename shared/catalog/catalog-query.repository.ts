@@ -21,7 +21,8 @@ const LATEST_ENRICHMENT = `LEFT JOIN LATERAL (
     SELECT model_version, category, category_confidence, attributes, queries, updated_at
       FROM enrichments WHERE listing_id = l.id ORDER BY updated_at DESC LIMIT 1) e ON true`;
 const COVER = `LEFT JOIN LATERAL (
-    SELECT position FROM listing_images WHERE listing_id = l.id AND status = 'ok' ORDER BY position LIMIT 1) c ON true`;
+    SELECT position FROM listing_images WHERE listing_id = l.id AND status = 'ok'
+      AND (ref_kind <> 'inline' OR inline_bytes IS NOT NULL) ORDER BY position LIMIT 1) c ON true`;
 
 // What listingSummary reads, over listings `l`, the latest enrichment `e` and the cover `c`.
 const SUMMARY_COLUMNS = `l.id, l.title, l.price_minor, l.currency, l.condition, l.product_id, l.received_at,
@@ -119,7 +120,8 @@ export function createCatalogQueries(knex: Knex) {
       const images = await knex('listing_images')
         .where({ listing_id: id })
         .orderBy('position')
-        .select('position', 'ref_kind', 'status', 'width', 'height', 'error_code', 'error_message');
+        .select('position', 'ref_kind', 'status', 'width', 'height', 'error_code', 'error_message')
+        .select(knex.raw("ref_kind <> 'inline' OR inline_bytes IS NOT NULL AS kept"));
       return {
         ...listingSummary(row),
         description: String(row.description ?? ''),
@@ -133,10 +135,26 @@ export function createCatalogQueries(knex: Knex) {
           status: String(image.status),
           width: num(image.width),
           height: num(image.height),
+          kept: image.status === 'ok' && Boolean(image.kept),
           error: image.error_code
             ? { code: String(image.error_code), message: str(image.error_message) }
             : null,
         })),
+      };
+    },
+
+    /** One photo of a listing for the image route: its reference, or the bytes of an inline one. */
+    async photo(listingId: string, position: number) {
+      const row = await knex('listing_images')
+        .where({ listing_id: listingId, position })
+        .first('ref_kind', 'ref', 'status', 'error_code', 'error_message', 'inline_bytes');
+      if (!row) return null;
+      return {
+        kind: String(row.ref_kind) as 'url' | 'file' | 'inline',
+        ref: String(row.ref),
+        status: String(row.status),
+        error: row.error_code ? `${row.error_code}: ${str(row.error_message) ?? ''}` : null,
+        inlineBytes: row.inline_bytes ? Buffer.from(row.inline_bytes as Uint8Array) : null,
       };
     },
 

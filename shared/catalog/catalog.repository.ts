@@ -22,6 +22,8 @@ export interface ImageRecord {
   status: 'ok' | 'failed';
   error_code: string | null;
   error_message: string | null;
+  /** An inline photo's bytes, kept because they cannot be fetched again; null for the others. */
+  inline_bytes: Uint8Array | null;
 }
 
 export interface EnrichmentRecord {
@@ -265,6 +267,7 @@ function catalogTransaction(trx: Knex.Transaction) {
               ...image,
               ref: pgText(image.ref),
               error_message: pgText(image.error_message),
+              inline_bytes: image.inline_bytes ? Buffer.from(image.inline_bytes) : null,
             })),
           )
           .onConflict(['listing_id', 'position'])

@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type GrokcatError, isGrokcatError } from '../errors/error-catalogue.ts';
+import { SECRET_VARIABLE_NAMES } from './config-redaction.ts';
 import { CONFIG_VARIABLE_NAMES } from './config-variables.ts';
-import { describeConfig, loadConfig } from './load-config.ts';
+import { describeConfig, loadConfig, redactUrl } from './load-config.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'grokcat-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,6 +107,42 @@ describe('loadConfig', () => {
       configError(() => loadConfig({ env: { GROKCAT_CONFIG: file }, cwd: dir })).message,
       /is not valid JSON/,
     );
+  });
+
+  // One sample per secret variable of the table; a secret added without a sample fails the first test.
+  const secretSamples: Record<string, Record<string, string>> = {
+    DATABASE_URL: { DATABASE_URL: 'postgres://app:Sekr1t-db@db:5432/grokcat' },
+    KAFKA_SASL_PASSWORD: {
+      KAFKA_BROKERS: 'kafka:9092',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'grokcat',
+      KAFKA_SASL_PASSWORD: 'Sekr1t-sasl',
+    },
+    GROKCAT_API_SIGNING_KEY: { GROKCAT_API_SIGNING_KEY: 'Sekr1t-signing-key-0123456789' },
+  };
+
+  test('every secret variable of the table has a redaction test', () => {
+    assert.ok(SECRET_VARIABLE_NAMES.length >= 3);
+    assert.deepEqual([...SECRET_VARIABLE_NAMES].sort(), Object.keys(secretSamples).sort());
+  });
+
+  for (const [name, env] of Object.entries(secretSamples)) {
+    test(`describeConfig hides ${name}`, () => {
+      const config = loadConfig({ env, cwd: dir });
+      const shown = JSON.stringify(describeConfig(config));
+      assert.doesNotMatch(shown, /Sekr1t/, `${name} printed in clear: ${shown}`);
+    });
+  }
+
+  test('describeConfig masks credentials inside any URL, not only the secret ones', () => {
+    const config = loadConfig({
+      env: { KAFKA_BROKERS: 'kafka:9092', SCHEMA_REGISTRY_URL: 'https://reg-user:Sekr1t-reg@registry:8081' },
+      cwd: dir,
+    });
+    const shown = JSON.stringify(describeConfig(config));
+    assert.doesNotMatch(shown, /Sekr1t/);
+    assert.match(shown, /https:\/\/reg-user:\*\*\*@registry:8081/);
+    assert.equal(redactUrl('https://Sekr1tToken@host/x'), 'https://***@host/x');
   });
 
   test('describeConfig hides the database password', () => {

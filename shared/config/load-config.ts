@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GrokcatError } from '../errors/error-catalogue.ts';
+import { isSecret, redactConfig, rememberSecrets } from './config-redaction.ts';
 import { CONFIG_VARIABLE_NAMES, CONFIG_VARIABLES, type ConfigVariableName } from './config-variables.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -150,7 +151,7 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
     if (parsed.success) {
       values.set(name, parsed.data);
     } else {
-      const shown = 'secret' in variable && variable.secret ? '(hidden)' : JSON.stringify(raw);
+      const shown = isSecret(name) ? '(hidden)' : JSON.stringify(raw);
       const reasons = parsed.error.issues.map((issue) => issue.message).join('; ');
       problems.push({
         variable: name,
@@ -171,7 +172,7 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
   }
 
   const get = <T>(name: ConfigVariableName): T => values.get(name) as T;
-  return Object.freeze({
+  const config: Config = Object.freeze({
     home: path.resolve(cwd, get<string>('GROKCAT_HOME')),
     configFile: fileValues === NO_FILE ? null : configFile,
     database: Object.freeze({
@@ -253,6 +254,8 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       heartbeatMs: get<number>('GROKCAT_CONSUMER_HEARTBEAT_MS'),
     }),
   });
+  rememberSecrets(config, values);
+  return config;
 }
 
 /** Retention in hours as milliseconds; 0 (keep forever) as null. */
@@ -378,20 +381,9 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-/** The effective configuration for display: secrets (passwords in URLs) redacted. */
+/** The effective configuration for display: every secret of the variable table hidden, URL credentials masked. */
 export function describeConfig(config: Config): Record<string, unknown> {
-  return {
-    ...config,
-    database: { ...config.database, url: config.database.url && redactUrl(config.database.url) },
-  };
+  return redactConfig(config);
 }
 
-export function redactUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
+export { redactUrl } from './config-redaction.ts';

@@ -26,6 +26,11 @@ export const ERROR_CATALOGUE = {
     status: 400,
     summary: 'a message was written with a schema this version of grokcat does not know',
   },
+  EVENT_ID_CONFLICT: {
+    retriable: false,
+    status: 400,
+    summary: "a message's grokcat-event-id header disagrees with the event_id in its body",
+  },
   TOPIC_UNKNOWN: { retriable: false, status: 400, summary: 'no schema is known for this topic' },
   SCHEMA_REGISTRY_UNAVAILABLE: {
     retriable: true,
@@ -33,6 +38,17 @@ export const ERROR_CATALOGUE = {
     summary: 'the schema registry cannot be reached',
   },
   BUS_UNAVAILABLE: { retriable: true, status: 503, summary: 'the event bus cannot be reached' },
+  BUS_UNSUPPORTED: {
+    retriable: false,
+    status: 501,
+    summary: 'the brokers do not support this operation (the librdkafka mock cluster has no CreateTopics)',
+  },
+  BUS_PUBLISH_REJECTED: {
+    retriable: false,
+    status: 500,
+    summary:
+      'the broker refused a message for good (too large, not authorised, invalid); a retry cannot help',
+  },
   BUS_CONSUMER_STOPPED: { retriable: false, status: 503, summary: 'the consumer was stopped' },
   IMAGE_REFUSED: { retriable: false, status: 422, summary: 'an image was refused' },
   IMAGE_UNAVAILABLE: {
@@ -87,9 +103,20 @@ export const ERROR_CATALOGUE = {
     status: 404,
     summary: 'no such listing in the catalogue (a new listing appears once the cataloger wrote it)',
   },
+  LISTING_FAILED: {
+    retriable: false,
+    status: 422,
+    summary: 'the listing was dead-lettered and will not be cataloged (its status says why)',
+  },
   LISTING_NOT_ENRICHED: { retriable: true, status: 409, summary: 'the listing has no enrichment yet' },
   PRODUCT_NOT_FOUND: { retriable: false, status: 404, summary: 'no such product' },
   PRICE_NOT_FOUND: { retriable: false, status: 404, summary: 'the listing has no price suggestion yet' },
+  PHOTO_NOT_FOUND: { retriable: false, status: 404, summary: 'the listing has no photo at this position' },
+  PHOTO_NOT_KEPT: {
+    retriable: false,
+    status: 404,
+    summary: 'the photo was not kept (it failed to fetch or decode, or predates inline photo storage)',
+  },
   IMAGE_LINK_INVALID: {
     retriable: false,
     status: 403,

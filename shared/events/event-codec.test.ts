@@ -115,6 +115,21 @@ describe('wire formats', () => {
     assert.throws(() => parseConfluent(Buffer.from('0100000001', 'hex')), /magic byte 0/);
     assert.throws(() => parseSingleObject(Buffer.alloc(0)), /an empty message/);
   });
+
+  test('a Confluent-framed message without a registry: the reason says so and names SCHEMA_REGISTRY_URL', () => {
+    assert.throws(
+      () => parseSingleObject(frameConfluent(21, Buffer.from('0a4c31', 'hex'))),
+      /look like Confluent wire format \(magic byte 0, schema id 21\).*set SCHEMA_REGISTRY_URL/,
+    );
+    assert.doesNotThrow(() => parseSingleObject(frameSingleObject(Buffer.alloc(8), Buffer.alloc(0))));
+    assert.throws(
+      () => parseSingleObject(Buffer.from('{"json":true}')),
+      (error: Error) => {
+        assert.doesNotMatch(error.message, /Confluent/);
+        return true;
+      },
+    );
+  });
 });
 
 describe('single-object event codec', () => {

@@ -23,7 +23,7 @@ export function parseSingleObject(message: Buffer): { fingerprint: Buffer; body:
   if (message.length < SINGLE_OBJECT_HEADER || message[0] !== 0xc3 || message[1] !== 0x01) {
     throw new GrokcatError(
       'EVENT_UNDECODABLE',
-      `not an Avro single-object message: expected the C3 01 marker and a 10-byte header, got ${describeStart(message)}`,
+      `not an Avro single-object message: expected the C3 01 marker and a 10-byte header, got ${describeStart(message)}${confluentHint(message)}`,
     );
   }
   return {
@@ -50,6 +50,15 @@ export function parseConfluent(message: Buffer): { schemaId: number; body: Buffe
     );
   }
   return { schemaId: message.readUInt32BE(1), body: message.subarray(CONFLUENT_HEADER) };
+}
+
+/** A producer that uses a schema registry sends magic byte 0 and a schema id: say so, and what to set. */
+function confluentHint(message: Buffer): string {
+  if (message.length < CONFLUENT_HEADER || message[0] !== CONFLUENT_MAGIC) return '';
+  return (
+    `; the bytes look like Confluent wire format (magic byte 0, schema id ${message.readUInt32BE(1)}):` +
+    ' set SCHEMA_REGISTRY_URL to the registry that producer uses'
+  );
 }
 
 function describeStart(message: Buffer): string {

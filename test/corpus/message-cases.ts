@@ -9,6 +9,7 @@ const deadEvent = (
   make: (key: string) => Promise<Buffer>,
   codes: string[],
   expected: string,
+  reason?: RegExp,
 ): CorpusCase => ({
   id,
   kind: 'event',
@@ -19,7 +20,7 @@ const deadEvent = (
     await ctx.publishRaw(key, await make(key));
     const dead = await ctx.deadLetter(key);
     return outcome(
-      Boolean(dead && codes.includes(dead.code)),
+      Boolean(dead && codes.includes(dead.code) && (!reason || reason.test(dead.reason))),
       dead ? `dead-lettered ${dead.code}: ${dead.reason.replace(/^listing \S+: /, '')}` : 'not dead-lettered',
     );
   },
@@ -44,6 +45,15 @@ export function eventCases(ctx: CorpusContext): CorpusCase[] {
       async () => Buffer.alloc(0),
       ['EVENT_UNDECODABLE'],
       'dead-lettered with the decode error',
+    ),
+    deadEvent(
+      ctx,
+      'event-confluent',
+      'a Confluent-framed event (magic byte 0, schema id) on a bus without a schema registry',
+      async (key) => Buffer.concat([Buffer.from([0, 0, 0, 0, 7]), (await valid(key)).subarray(10)]),
+      ['EVENT_UNDECODABLE'],
+      'dead-lettered: the reason says Confluent framing and names SCHEMA_REGISTRY_URL',
+      /Confluent wire format.*SCHEMA_REGISTRY_URL/,
     ),
     deadEvent(
       ctx,

@@ -121,6 +121,22 @@ test('a listing page: predictions, product, price; a category correction is stor
 
 test('search by photo finds the listings that look like it', { skip: missing }, async () => {
   await page.goto(`${system.apiUrl}/#/search`);
+  // Each label stands clear of the control before it and beside it (was "Photo[Choose File]Results[12]").
+  const gaps = await page.$$eval('.search-form label', (labels) =>
+    labels.map((label) => {
+      const control = document.getElementById(label.getAttribute('for') ?? '') as HTMLElement;
+      const before = label.previousElementSibling?.getBoundingClientRect();
+      const own = label.getBoundingClientRect();
+      return {
+        toControl: control.getBoundingClientRect().left - own.right,
+        fromPrevious: before && before.top === own.top ? own.left - before.right : null,
+      };
+    }),
+  );
+  for (const gap of gaps) {
+    assert.ok(gap.toControl >= 6, `a label is ${gap.toControl}px from its control`);
+    if (gap.fromPrevious !== null) assert.ok(gap.fromPrevious >= 12, `${gap.fromPrevious}px after a control`);
+  }
   await page.setInputFiles('#s-image', photoPath);
   await page.getByRole('button', { name: 'Search' }).click();
   await page.locator('.prediction').waitFor();

@@ -40,6 +40,23 @@ describe('grokcat CLI', () => {
     assert.deepEqual((result.json as { error: { code: string } }).error.code, 'CONFIG_INVALID');
   });
 
+  test('grokcat config prints no secret of the variable table, in either format', async () => {
+    const env = cleanEnv({
+      DATABASE_URL: 'postgres://app:Sekr1t-db@127.0.0.1:9/grokcat',
+      KAFKA_BROKERS: '127.0.0.1:9',
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'grokcat',
+      KAFKA_SASL_PASSWORD: 'Sekr1t-sasl',
+      GROKCAT_API_SIGNING_KEY: 'Sekr1t-signing-key-0123456789',
+      SCHEMA_REGISTRY_URL: 'https://reg:Sekr1t-reg@127.0.0.1:9',
+    });
+    for (const args of [['config'], ['config', '--json']]) {
+      const result = await runCli(args, env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.doesNotMatch(result.stdout + result.stderr, /Sekr1t/, `${args.join(' ')} printed a secret`);
+    }
+  });
+
   test('db check fails clearly on an unreachable DATABASE_URL', async () => {
     const result = await runCli(
       ['db', 'check', '--json'],

@@ -22,6 +22,7 @@ const SCHEMA_TABLES = [
   'enrichments',
   'image_features',
   'labels',
+  'listing_failures',
   'listing_images',
   'listings',
   'model_versions',

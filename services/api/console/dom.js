@@ -55,6 +55,24 @@ export function attributeTags(attributes) {
   );
 }
 
+/** A placeholder the size of the photo it stands for, saying why there is none. */
+export function missingPhoto(size, why = 'no photo') {
+  return h('div', { class: 'no-photo', role: 'img', 'aria-label': why, dataset: { size } }, why);
+}
+
+/**
+ * A photo behind a signed link, or a placeholder: when there is no link, or when the link fails to
+ * load (expired, or the photo was not kept), the placeholder takes its place instead of a broken image.
+ */
+export function photo(src, alt, size, why = 'no photo') {
+  if (!src) return missingPhoto(size, why);
+  const img = h('img', { src, alt, loading: 'lazy', width: size, height: size });
+  img.addEventListener('error', () => img.replaceWith(missingPhoto(size, 'photo unavailable')), {
+    once: true,
+  });
+  return img;
+}
+
 export function card(listing, extra = []) {
   return h(
     'li',
@@ -62,9 +80,7 @@ export function card(listing, extra = []) {
     h(
       'a',
       { href: `#/listings/${encodeURIComponent(listing.id)}`, class: 'card-link' },
-      listing.image_url
-        ? h('img', { src: listing.image_url, alt: listing.title, loading: 'lazy', width: 160, height: 160 })
-        : h('div', { class: 'no-photo', role: 'img', 'aria-label': 'no photo' }, 'no photo'),
+      photo(listing.image_url, listing.title, 160),
       h('span', { class: 'title' }, listing.title),
     ),
     h(

@@ -1,5 +1,5 @@
 import { api, modelLabels } from './api.js';
-import { card, h, money, percent, say, show } from './dom.js';
+import { card, h, money, percent, photo, say, show } from './dom.js';
 
 async function sendLabel(label, done) {
   try {
@@ -194,10 +194,42 @@ function priceSection(price) {
   );
 }
 
+/** Why the listing (or its latest version) was dead-lettered: it will not be cataloged as sent. */
+function failureNotice(failure) {
+  return h(
+    'section',
+    { class: 'failure', id: 'listing-failure', role: 'alert', 'aria-labelledby': 'h-failure' },
+    h('h2', { id: 'h-failure' }, 'This listing failed'),
+    h('p', {}, h('strong', { class: 'code' }, failure.code), ': ', failure.message),
+    h(
+      'p',
+      { class: 'hint' },
+      `${failure.topic}, ${new Date(failure.failed_at).toLocaleString()}. Publish it again with a usable photo.`,
+    ),
+  );
+}
+
 /** One listing: photos, predictions and corrections, its product, similar items, its price. */
 export async function renderListing(main, id) {
   const path = `/v1/listings/${encodeURIComponent(id)}`;
-  const [listing, labels] = await Promise.all([api(path), modelLabels()]);
+  const [listing, labels] = await Promise.all([
+    api(path).catch((error) => {
+      if (error.code !== 'LISTING_FAILED') throw error;
+      return null;
+    }),
+    modelLabels(),
+  ]);
+  if (!listing) {
+    const { failure } = await api(`${path}/status`);
+    show(
+      main,
+      h('p', {}, h('a', { href: '#/' }, 'Back to the catalogue')),
+      h('h1', { id: 'listing-title' }, `Listing ${id}`),
+      failureNotice(failure),
+    );
+    document.title = `${id} failed - grokcat`;
+    return;
+  }
   const [price, product, similar] = await Promise.all([
     api(`${path}/price`).catch(() => null),
     listing.product_id ? api(`/v1/products/${listing.product_id}`).catch(() => null) : null,
@@ -218,25 +250,20 @@ export async function renderListing(main, id) {
       listing.condition ? ` - ${listing.condition.replace('_', ' ')}` : '',
       ` - ${listing.id}`,
     ),
+    listing.status === 'failed' ? failureNotice(listing.failure) : null,
     listing.description ? h('p', { class: 'description' }, listing.description) : null,
     h(
       'div',
       { class: 'photos' },
       listing.images.map((image) =>
-        image.url
-          ? h('img', {
-              src: image.url,
-              alt: `${listing.title}, photo ${image.position + 1}`,
-              width: 240,
-              height: 240,
-            })
-          : h(
-              'p',
-              { class: 'no-photo' },
-              image.error
-                ? `photo ${image.position + 1}: ${image.error.code}`
-                : `photo ${image.position + 1}: not kept`,
-            ),
+        photo(
+          image.url,
+          `${listing.title}, photo ${image.position + 1}`,
+          240,
+          image.error
+            ? `photo ${image.position + 1}: ${image.error.code}`
+            : `photo ${image.position + 1}: not kept`,
+        ),
       ),
     ),
     h('div', { class: 'columns' }, predictions(listing, labels), priceSection(price)),

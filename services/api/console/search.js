@@ -7,7 +7,7 @@ export async function renderSearch(main) {
   const form = h(
     'form',
     {
-      class: 'panel',
+      class: 'panel search-form',
       onsubmit: async (event) => {
         event.preventDefault();
         const data = new FormData(event.target);

@@ -3,6 +3,7 @@ import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import { renderThumbnail } from '../../../shared/image/image-decoder.ts';
 import type { ApiContext } from '../api-context.ts';
 import { errorResponses } from '../api-schemas.ts';
+import { notFound } from './listings.routes.ts';
 
 /** Listing photos behind signed links (no API key: `<img src>` cannot send one), as WebP. */
 export function registerImageRoutes(app: FastifyInstance, api: ApiContext): void {
@@ -31,7 +32,13 @@ export function registerImageRoutes(app: FastifyInstance, api: ApiContext): void
             w: { type: 'integer', minimum: 16, maximum: 1024, default: 320 },
           },
         },
-        response: { ...errorResponses(400, 403, 404, 422, 502) },
+        response: {
+          200: {
+            description: 'the photo as WebP, at most `w` pixels wide',
+            content: { 'image/webp': { schema: { type: 'string', format: 'binary' } } },
+          },
+          ...errorResponses(400, 403, 404, 422, 502),
+        },
       },
     },
     async (request, reply) => {
@@ -40,18 +47,26 @@ export function registerImageRoutes(app: FastifyInstance, api: ApiContext): void
       if (!api.links.verify(listing, position, exp, sig)) {
         throw new GrokcatError('IMAGE_LINK_INVALID', 'the image link is expired or its signature is wrong');
       }
-      const row = await api
-        .knex('listing_images')
-        .where({ listing_id: listing, position })
-        .first('ref_kind', 'ref');
-      if (!row || row.ref_kind === 'inline') {
+      const photo = await api.queries.photo(listing, position);
+      if (!photo) {
+        if (!(await api.queries.listingExists(listing))) throw notFound(listing);
+        throw new GrokcatError('PHOTO_NOT_FOUND', `listing ${listing} has no photo at position ${position}`);
+      }
+      if (photo.status !== 'ok') {
         throw new GrokcatError(
-          'LISTING_NOT_FOUND',
-          `listing ${listing} has no stored photo at position ${position}`,
+          'PHOTO_NOT_KEPT',
+          `photo ${position} of listing ${listing} was not kept: ${photo.error ?? 'it was never fetched'}`,
         );
       }
-      // Fetched again through the same policy as the enricher's (file root, private addresses refused).
-      const bytes = await api.fetcher.fetch({ uri: String(row.ref) });
+      if (photo.kind === 'inline' && !photo.inlineBytes) {
+        throw new GrokcatError(
+          'PHOTO_NOT_KEPT',
+          `photo ${position} of listing ${listing} was sent inline before inline photos were kept`,
+        );
+      }
+      // Inline bytes from the catalogue; the others fetched again through the same policy as the
+      // enricher's (file root, private addresses refused).
+      const bytes = photo.inlineBytes ?? (await api.fetcher.fetch({ uri: photo.ref }));
       const webp = await renderThumbnail(bytes, w, api.config.model.maxPixels);
       return reply
         .type('image/webp')

@@ -3,7 +3,7 @@ import { newEventId } from '../../../shared/bus/event-publisher.ts';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import { TOPICS } from '../../../shared/events/topics.ts';
 import type { ApiContext } from '../api-context.ts';
-import { errorResponses, SECURED } from '../api-schemas.ts';
+import { errorResponses, SECURED, strict } from '../api-schemas.ts';
 
 const id = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const kind = (name: string) => ({ type: 'string', const: name });
@@ -145,7 +145,7 @@ export function registerLabelRoutes(app: FastifyInstance, api: ApiContext): void
         security: SECURED,
         body: labelBody,
         response: {
-          202: { type: 'object', properties: { event_id: { type: 'string' }, topic: { type: 'string' } } },
+          202: strict({ event_id: { type: 'string' }, topic: { type: 'string' } }),
           ...errorResponses(400, 401, 403, 429),
         },
       },

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { derivedEventId, newEventId } from '../../../shared/bus/event-publisher.ts';
+import type { ListingFailure } from '../../../shared/catalog/listing-failures.repository.ts';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import { TOPICS } from '../../../shared/events/topics.ts';
 import type { ApiContext } from '../api-context.ts';
-import { errorResponses, SECURED } from '../api-schemas.ts';
+import { errorResponses, SECURED, strict } from '../api-schemas.ts';
 
 const INLINE_MAX_BYTES = 256 * 1024;
 
@@ -105,15 +106,15 @@ export function registerListingRoutes(app: FastifyInstance, api: ApiContext): vo
         headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 } } },
         body: createBody,
         response: {
-          202: {
-            type: 'object',
-            properties: {
-              listing_id: { type: 'string' },
-              event_id: { type: 'string' },
-              topic: { type: 'string' },
-              status_url: { type: 'string' },
+          202: strict({
+            listing_id: { type: 'string' },
+            event_id: { type: 'string' },
+            topic: { type: 'string' },
+            status_url: {
+              type: 'string',
+              description: 'GET it for the status: enriched, cataloged or failed',
             },
-          },
+          }),
           ...errorResponses(400, 401, 403, 413, 429),
         },
       },
@@ -148,7 +149,7 @@ export function registerListingRoutes(app: FastifyInstance, api: ApiContext): vo
         listing_id: listingId,
         event_id: eventId,
         topic: TOPICS.listingsCreated,
-        status_url: `/v1/listings/${encodeURIComponent(listingId)}`,
+        status_url: `/v1/listings/${encodeURIComponent(listingId)}/status`,
       });
     },
   );
@@ -173,15 +174,12 @@ export function registerListingRoutes(app: FastifyInstance, api: ApiContext): vo
         security: SECURED,
         querystring: listingQuery,
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              items: { type: 'array', items: { $ref: 'ListingSummary#' } },
-              page: { type: 'integer' },
-              page_size: { type: 'integer' },
-              total: { type: 'integer' },
-            },
-          },
+          200: strict({
+            items: { type: 'array', items: { $ref: 'ListingSummary#' } },
+            page: { type: 'integer' },
+            page_size: { type: 'integer' },
+            total: { type: 'integer' },
+          }),
           ...errorResponses(400, 401, 429),
         },
       },
@@ -208,21 +206,49 @@ export function registerListingRoutes(app: FastifyInstance, api: ApiContext): vo
         summary: 'One listing as enriched: predictions, photos, product',
         security: SECURED,
         params: { type: 'object', properties: { id: { type: 'string', maxLength: 200 } } },
-        response: { 200: { $ref: 'Listing#' }, ...errorResponses(401, 404, 429) },
+        response: { 200: { $ref: 'Listing#' }, ...errorResponses(401, 404, 422, 429) },
       },
     },
     async (request) => {
-      const listing = await api.queries.getListing(request.params.id);
-      if (!listing) throw notFound(request.params.id);
+      const id = request.params.id;
+      const [listing, status] = await Promise.all([api.queries.getListing(id), api.failures.status(id)]);
+      if (!listing) {
+        if (status?.failure) throw failed(status.failure);
+        throw notFound(id);
+      }
       return {
         ...api.withImageUrl(listing),
-        images: listing.images.map((image) => ({
+        status: status?.status ?? (listing.product_id === null ? 'enriched' : 'cataloged'),
+        failure: status?.failure ? failureOf(status.failure) : null,
+        images: listing.images.map(({ kept, ...image }) => ({
           ...image,
-          url:
-            image.status === 'ok' && image.kind !== 'inline'
-              ? api.links.url(listing.id, image.position)
-              : null,
+          url: kept ? api.links.url(listing.id, image.position) : null,
         })),
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/listings/:id/status',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['listings'],
+        summary: 'Where a published listing stands: enriched, cataloged, or failed with code and reason',
+        description:
+          'The `status_url` of POST /v1/listings. 404 until the enricher has seen the listing (seconds after it is published); a listing that was dead-lettered answers `failed` with the reason, for good, until a later version of it succeeds.',
+        security: SECURED,
+        params: { type: 'object', properties: { id: { type: 'string', maxLength: 200 } } },
+        response: { 200: { $ref: 'ListingStatus#' }, ...errorResponses(401, 404, 429) },
+      },
+    },
+    async (request) => {
+      const status = await api.failures.status(request.params.id);
+      if (!status) throw notYetKnown(request.params.id);
+      return {
+        listing_id: status.listing_id,
+        status: status.status,
+        failure: status.failure ? failureOf(status.failure) : null,
       };
     },
   );
@@ -253,3 +279,22 @@ export const notFound = (id: string) =>
     'LISTING_NOT_FOUND',
     `no listing ${id} in the catalogue (new listings appear once cataloged)`,
   );
+
+const notYetKnown = (id: string) =>
+  new GrokcatError(
+    'LISTING_NOT_FOUND',
+    `no listing ${id} is known yet: a listing just published appears within seconds, and one that fails says so here`,
+  );
+
+const failureOf = (f: ListingFailure) => ({
+  code: f.code,
+  message: f.reason,
+  topic: f.topic,
+  origin: f.origin,
+  failed_at: f.failed_at,
+});
+
+const failed = (f: ListingFailure) =>
+  new GrokcatError('LISTING_FAILED', `listing ${f.listing_id} failed: ${f.code}: ${f.reason}`, {
+    details: { failure: failureOf(f) },
+  });

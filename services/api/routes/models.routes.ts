@@ -3,7 +3,7 @@ import { embeddingSpace } from '../../../shared/model/grok/model-card.ts';
 import { createModelRegistry } from '../../../shared/model/model-registry.repository.ts';
 import { rollbackModel } from '../../../shared/training/model-rollback.ts';
 import type { ApiContext } from '../api-context.ts';
-import { errorResponses, SECURED } from '../api-schemas.ts';
+import { errorResponses, SECURED, strict } from '../api-schemas.ts';
 
 const metrics = { type: 'object', additionalProperties: { type: 'number' } };
 
@@ -20,62 +20,51 @@ export function registerModelRoutes(app: FastifyInstance, api: ApiContext): void
         summary: 'Model versions, oldest first, with metrics and gate decisions; the serving version',
         security: SECURED,
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              serving: { type: ['string', 'null'] },
-              loaded: { type: 'string', description: 'the version this process runs now' },
-              labels: {
-                type: 'object',
-                description: 'what the loaded version predicts: the values a label may name',
-                properties: {
-                  categories: { type: 'array', items: { type: 'string' } },
-                  attributes: {
-                    type: 'array',
-                    items: {
+          200: strict({
+            serving: { type: ['string', 'null'] },
+            loaded: { type: 'string', description: 'the version this process runs now' },
+            labels: {
+              description: 'what the loaded version predicts: the values a label may name',
+              ...strict({
+                categories: { type: 'array', items: { type: 'string' } },
+                attributes: {
+                  type: 'array',
+                  items: strict({
+                    name: { type: 'string' },
+                    labels: { type: 'array', items: { type: 'string' } },
+                  }),
+                },
+              }),
+            },
+            versions: {
+              type: 'array',
+              items: strict({
+                version: { type: 'string' },
+                status: { type: 'string', enum: ['candidate', 'serving', 'retired', 'rejected'] },
+                parent_version: { type: ['string', 'null'] },
+                embedding_space: { type: 'string' },
+                description: { type: 'string' },
+                training_data: { type: 'string' },
+                created_at: { type: ['string', 'null'], format: 'date-time' },
+                published_at: { type: ['string', 'null'], format: 'date-time' },
+                metrics,
+                gate: {
+                  anyOf: [
+                    {
                       type: 'object',
+                      required: ['pass'],
+                      additionalProperties: true,
                       properties: {
-                        name: { type: 'string' },
-                        labels: { type: 'array', items: { type: 'string' } },
+                        pass: { type: 'boolean' },
+                        regressions: { type: 'array', items: { type: 'object', additionalProperties: true } },
                       },
                     },
-                  },
+                    { type: 'null' },
+                  ],
                 },
-              },
-              versions: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    version: { type: 'string' },
-                    status: { type: 'string', enum: ['candidate', 'serving', 'retired', 'rejected'] },
-                    parent_version: { type: ['string', 'null'] },
-                    embedding_space: { type: 'string' },
-                    description: { type: 'string' },
-                    training_data: { type: 'string' },
-                    created_at: { type: 'string', format: 'date-time' },
-                    published_at: { type: ['string', 'null'], format: 'date-time' },
-                    metrics,
-                    gate: {
-                      anyOf: [
-                        {
-                          type: 'object',
-                          properties: {
-                            pass: { type: 'boolean' },
-                            regressions: {
-                              type: 'array',
-                              items: { type: 'object', additionalProperties: true },
-                            },
-                          },
-                        },
-                        { type: 'null' },
-                      ],
-                    },
-                  },
-                },
-              },
+              }),
             },
-          },
+          }),
           ...errorResponses(401, 429),
         },
       },
@@ -121,14 +110,11 @@ export function registerModelRoutes(app: FastifyInstance, api: ApiContext): void
           properties: { force: { type: 'boolean', description: 'also a version the gate refused' } },
         },
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              version: { type: 'string' },
-              previous_version: { type: ['string', 'null'] },
-              backfill_required: { type: 'boolean' },
-            },
-          },
+          200: strict({
+            version: { type: 'string' },
+            previous_version: { type: ['string', 'null'] },
+            backfill_required: { type: 'boolean' },
+          }),
           ...errorResponses(400, 401, 403, 404, 429),
         },
       },

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import type { ApiContext } from '../api-context.ts';
-import { errorResponses, SECURED } from '../api-schemas.ts';
+import { errorResponses, SECURED, strict } from '../api-schemas.ts';
 
 /** Canonical products: one cluster of duplicate listings. */
 export function registerProductRoutes(app: FastifyInstance, api: ApiContext): void {
@@ -15,20 +15,17 @@ export function registerProductRoutes(app: FastifyInstance, api: ApiContext): vo
         security: SECURED,
         params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } },
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              id: { type: 'integer' },
-              requested_id: { type: 'integer' },
-              category: { type: ['string', 'null'] },
-              title: { type: ['string', 'null'] },
-              listing_count: { type: 'integer' },
-              model_version: { type: ['string', 'null'] },
-              created_at: { type: 'string', format: 'date-time' },
-              updated_at: { type: 'string', format: 'date-time' },
-              listings: { type: 'array', items: { $ref: 'ListingSummary#' } },
-            },
-          },
+          200: strict({
+            id: { type: 'integer' },
+            requested_id: { type: 'integer' },
+            category: { type: ['string', 'null'] },
+            title: { type: ['string', 'null'] },
+            listing_count: { type: 'integer' },
+            model_version: { type: ['string', 'null'] },
+            created_at: { type: 'string', format: 'date-time' },
+            updated_at: { type: 'string', format: 'date-time' },
+            listings: { type: 'array', items: { $ref: 'ListingSummary#' } },
+          }),
           ...errorResponses(400, 401, 404, 429),
         },
       },

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import type { ApiContext } from '../api-context.ts';
-import { errorResponses, SECURED } from '../api-schemas.ts';
+import { errorResponses, SECURED, strict } from '../api-schemas.ts';
 import { notFound } from './listings.routes.ts';
 
 const photo = {
@@ -35,17 +35,14 @@ interface SearchBody {
   candidates?: number;
 }
 
-const productResult = {
-  type: 'object',
-  properties: {
-    product_id: { type: 'integer' },
-    score: { type: 'number', description: 'best score of its listings' },
-    listing_ids: { type: 'array', items: { type: 'string' } },
-    category: { type: ['string', 'null'] },
-    title: { type: 'string' },
-    image_url: { type: ['string', 'null'] },
-  },
-};
+const productResult = strict({
+  product_id: { type: 'integer' },
+  score: { type: 'number', description: 'best score of its listings' },
+  listing_ids: { type: 'array', items: { type: 'string' } },
+  category: { type: ['string', 'null'] },
+  title: { type: 'string' },
+  image_url: { type: ['string', 'null'] },
+});
 
 function imageOf(body: unknown): Buffer {
   const image = (body as { image?: unknown } | undefined)?.image;
@@ -108,24 +105,18 @@ export function registerSearchRoutes(app: FastifyInstance, api: ApiContext): voi
           },
         },
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              model_version: { type: 'string' },
-              query: {
-                type: 'object',
-                properties: {
-                  listing_id: { type: 'string' },
-                  category: {
-                    type: 'object',
-                    properties: { label: { type: 'string' }, confidence: { type: 'number' } },
-                  },
-                },
+          200: strict({
+            model_version: { type: 'string' },
+            query: strict(
+              {
+                listing_id: { type: 'string' },
+                category: strict({ label: { type: 'string' }, confidence: { type: 'number' } }),
               },
-              listings: { type: 'array', items: { $ref: 'ListingSummary#' } },
-              products: { type: 'array', items: productResult },
-            },
-          },
+              ['listing_id', 'category'],
+            ),
+            listings: { type: 'array', items: { $ref: 'ListingSummary#' } },
+            products: { type: 'array', items: productResult },
+          }),
           ...errorResponses(400, 401, 404, 409, 413, 415, 422, 429),
         },
       },

@@ -8,9 +8,9 @@ import {
   type Producer,
   type SASLOptions,
 } from 'kafkajs';
-import { GrokcatError } from '../../errors/error-catalogue.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Bus, OutgoingMessage, Subscription } from '../bus.ts';
+import { publishError } from './kafka-errors.ts';
 import { subscribeKafka } from './kafka-subscription.ts';
 
 export interface KafkaBusOptions {
@@ -132,9 +132,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           })),
         });
       } catch (error) {
-        throw new GrokcatError('BUS_UNAVAILABLE', `Kafka publish failed: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw publishError(error);
       }
     },
 
