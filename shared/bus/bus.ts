@@ -70,6 +70,13 @@ export interface PartitionOffset {
   offset: string;
 }
 
+/** Offsets `[from, to)` of one partition. */
+export interface PartitionRange {
+  partition: number;
+  from: string;
+  to: string;
+}
+
 export interface TopicSpec {
   topic: string;
   partitions: number;
@@ -99,6 +106,15 @@ export interface Bus {
   offsetsForTimestamp(topic: string, timestamp: number): Promise<PartitionOffset[] | null>;
   /** Per partition: the earliest retained and the next-to-be-written offsets. */
   partitionBounds(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
+  /**
+   * Reads each range once, in offset order per partition, without joining a group or committing:
+   * inspection (dead letters) that moves nobody's offsets. Messages arrive in chunks.
+   */
+  readRange(
+    topic: string,
+    ranges: PartitionRange[],
+    onMessages: (messages: BusMessage[]) => void,
+  ): Promise<void>;
   /** Committed offsets of `group` (partitions without a commit are absent). */
   groupOffsets(group: string, topic: string): Promise<PartitionOffset[]>;
   close(): Promise<void>;

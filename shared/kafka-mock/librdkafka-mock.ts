@@ -17,6 +17,8 @@ export interface MockCluster {
   setLeader(topic: string, partition: number, brokerId: number): void;
   /** The next `errors.length` requests of `apiKey` (0 Produce, 1 Fetch, 8 OffsetCommit...) fail with these Kafka error codes. */
   pushRequestErrors(apiKey: number, errors: number[]): void;
+  /** The same, for requests to one broker only (say, the leader of one topic's partitions). */
+  pushBrokerRequestErrors(brokerId: number, apiKey: number, errors: number[]): void;
   destroy(): void;
 }
 
@@ -55,6 +57,11 @@ export function startMockCluster(brokers: number): MockCluster {
     'void rd_kafka_mock_push_request_errors_array(void *mc, int16_t api, size_t cnt, int32_t *errors)',
   );
 
+  // Variadic: (error code, round-trip ms) pairs.
+  const pushBrokerErrors = lib.func(
+    'int rd_kafka_mock_broker_push_request_error_rtts(void *mc, int32_t broker, int16_t api, size_t cnt, ...)',
+  );
+
   const errstr = Buffer.alloc(512);
   const conf = confNew();
   // The handle only hosts the cluster: keep it quiet.
@@ -82,6 +89,11 @@ export function startMockCluster(brokers: number): MockCluster {
     setLeader: (topic, partition, id) =>
       check('setting a leader', partitionSetLeader(mc, topic, partition, id)),
     pushRequestErrors: (apiKey, errors) => pushErrors(mc, apiKey, errors.length, Int32Array.from(errors)),
+    pushBrokerRequestErrors: (brokerId, apiKey, errors) =>
+      check(
+        `pushing errors to broker ${brokerId}`,
+        pushBrokerErrors(mc, brokerId, apiKey, errors.length, ...errors.flatMap((e) => ['int', e, 'int', 0])),
+      ),
     destroy() {
       if (destroyed) return;
       destroyed = true;

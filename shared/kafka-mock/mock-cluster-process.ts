@@ -23,12 +23,14 @@ export interface KafkaMock {
   brokerUp(broker: number): Promise<void>;
   setRtt(broker: number, rttMs: number): Promise<void>;
   pushRequestErrors(apiKey: number, errors: number[]): Promise<void>;
+  pushBrokerRequestErrors(broker: number, apiKey: number, errors: number[]): Promise<void>;
+  setLeader(topic: string, partition: number, broker: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Kafka protocol API keys and error codes the fault injections use. */
 export const KAFKA_API = { produce: 0, fetch: 1 } as const;
-export const KAFKA_ERROR = { notLeaderOrFollower: 6, requestTimedOut: 7 } as const;
+export const KAFKA_ERROR = { notLeaderOrFollower: 6, requestTimedOut: 7, messageTooLarge: 10 } as const;
 
 /**
  * librdkafka's mock cluster in a child process (`grokcat kafka-mock --control`), driven over its
@@ -78,6 +80,9 @@ export async function startMockClusterProcess(brokers = 3): Promise<KafkaMock> {
     brokerUp: (broker) => call('brokerUp', { broker }),
     setRtt: (broker, rttMs) => call('setRtt', { broker, rttMs }),
     pushRequestErrors: (apiKey, errors) => call('pushRequestErrors', { apiKey, errors }),
+    pushBrokerRequestErrors: (broker, apiKey, errors) =>
+      call('pushBrokerRequestErrors', { broker, apiKey, errors }),
+    setLeader: (topic, partition, broker) => call('setLeader', { topic, partition, broker }),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGKILL');

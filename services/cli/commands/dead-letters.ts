@@ -1,6 +1,5 @@
 import type { Bus, BusMessage } from '../../../shared/bus/bus.ts';
 import { DLQ_HEADERS } from '../../../shared/bus/dead-letter.ts';
-import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import { deadLetterTopic, isDeadLetterTopic } from '../../../shared/events/topics.ts';
 
 export interface DeadLetterReport {
@@ -21,8 +20,6 @@ export interface DeadLetterReport {
   }[];
 }
 
-const READ_TIMEOUT_MS = 120_000;
-
 const describe = (m: BusMessage) => ({
   key: m.key,
   code: m.headers[DLQ_HEADERS.code] ?? '',
@@ -35,63 +32,28 @@ const describe = (m: BusMessage) => ({
 
 /**
  * Reads a whole dead-letter topic once, from its earliest retained message to the end it had when
- * the read began, under a throwaway group that commits nothing: reading never moves anyone's offsets.
+ * the read began, without joining a group or committing: reading never moves anyone's offsets.
  */
 export async function readDeadLetters(bus: Bus, topic: string, limit: number): Promise<DeadLetterReport> {
   const dlq = isDeadLetterTopic(topic) ? topic : deadLetterTopic(topic);
   const bounds = await bus.partitionBounds(dlq);
-  const remaining = new Map(
-    bounds.filter((b) => BigInt(b.high) > BigInt(b.low)).map((b) => [b.partition, BigInt(b.high)]),
-  );
-  const seen: BusMessage[] = [];
+  let seen: BusMessage[] = [];
   const byCode: Record<string, number> = {};
-  if (remaining.size > 0) {
-    let finish: () => void = () => {};
-    const done = new Promise<void>((resolve) => {
-      finish = resolve;
-    });
-    const subscription = await bus.subscribe({
-      group: `grokcat-dead-letters-${process.pid}-${Date.now()}`,
-      topics: [dlq],
-      fromBeginning: true,
-      onBatch: async (batch) => {
-        const end = remaining.get(batch.partition);
-        if (end === undefined) return null;
-        for (const m of batch.messages) {
-          if (BigInt(m.offset) >= end) continue;
-          seen.push(m);
-          const code = m.headers[DLQ_HEADERS.code] ?? '';
-          byCode[code] = (byCode[code] ?? 0) + 1;
-          if (seen.length > 2 * limit) {
-            seen.sort((a, b) => a.timestamp - b.timestamp);
-            seen.splice(0, seen.length - limit);
-          }
-        }
-        if (BigInt(batch.messages.at(-1)?.offset ?? -1) >= end - 1n) remaining.delete(batch.partition);
-        if (remaining.size === 0) finish();
-        return null;
-      },
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new GrokcatError(
-              'BUS_UNAVAILABLE',
-              `reading ${dlq} did not finish within ${READ_TIMEOUT_MS / 1000} s`,
-            ),
-          ),
-        READ_TIMEOUT_MS,
-      );
-    });
-    try {
-      await Promise.race([done, timeout]);
-    } finally {
-      clearTimeout(timer);
-      await subscription.stop();
-    }
-  }
+  await bus.readRange(
+    dlq,
+    bounds.map((b) => ({ partition: b.partition, from: b.low, to: b.high })),
+    (messages) => {
+      for (const m of messages) {
+        const code = m.headers[DLQ_HEADERS.code] ?? '';
+        byCode[code] = (byCode[code] ?? 0) + 1;
+      }
+      seen.push(...messages);
+      if (seen.length > 2 * limit) {
+        seen.sort((a, b) => a.timestamp - b.timestamp);
+        seen = seen.slice(-limit);
+      }
+    },
+  );
   const total = Object.values(byCode).reduce((sum, n) => sum + n, 0);
   seen.sort((a, b) => a.timestamp - b.timestamp);
   return {

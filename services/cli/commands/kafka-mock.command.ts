@@ -37,6 +37,9 @@ function control(cluster: MockCluster, request: ControlRequest): void {
     case 'setLeader':
       cluster.setLeader(String(request.topic), num('partition'), num('broker'));
       return;
+    case 'pushBrokerRequestErrors':
+      cluster.pushBrokerRequestErrors(num('broker'), num('apiKey'), (request.errors as number[]) ?? []);
+      return;
     case 'pushRequestErrors':
       cluster.pushRequestErrors(num('apiKey'), (request.errors as number[]) ?? []);
       return;

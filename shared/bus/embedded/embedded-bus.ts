@@ -133,6 +133,21 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
       return repo.bounds(topic);
     },
 
+    async readRange(topic, ranges, onMessages) {
+      for (const range of ranges) {
+        let from = BigInt(range.from);
+        const to = BigInt(range.to);
+        while (from < to) {
+          const page = (await repo.fetch(topic, range.partition, String(from), 500)).filter(
+            (m) => BigInt(m.offset) < to,
+          );
+          if (page.length === 0) break; // the rest was swept by retention meanwhile
+          onMessages(page);
+          from = BigInt(page.at(-1)?.offset ?? to) + 1n;
+        }
+      }
+    },
+
     groupOffsets: (group, topic) => repo.groupOffsets(group, topic),
 
     async close() {

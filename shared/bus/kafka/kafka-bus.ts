@@ -11,6 +11,7 @@ import {
 import type { Logger } from '../../log/logger.ts';
 import type { Bus, OutgoingMessage, Subscription } from '../bus.ts';
 import { publishError } from './kafka-errors.ts';
+import { readKafkaRange } from './kafka-range-reader.ts';
 import { subscribeKafka } from './kafka-subscription.ts';
 
 export interface KafkaBusOptions {
@@ -168,6 +169,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         .map(({ partition, low, high }) => ({ partition, low, high }))
         .sort((x, y) => x.partition - y.partition);
     },
+
+    readRange: (topic, ranges, onMessages) => readKafkaRange(kafka, topic, ranges, onMessages),
 
     async groupOffsets(group, topic) {
       const [entry] = await withAdmin((a) => a.fetchOffsets({ groupId: group, topics: [topic] }));
