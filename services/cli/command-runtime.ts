@@ -59,7 +59,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
 /** 2: the command line or configuration is wrong; 3: something is unavailable, retry later; 1: the rest. */
 export function exitCodeOf(failure: GrokcatError): number {
   if (failure.code === 'USAGE_INVALID' || failure.code === 'CONFIG_INVALID') return EXIT.usage;
-  if (failure.retriable) return EXIT.unavailable;
+  if (failure.retriable || failure.code === 'BUS_UNSUPPORTED') return EXIT.unavailable;
   return EXIT.failed;
 }
 

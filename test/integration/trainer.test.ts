@@ -8,6 +8,12 @@ import { createTrainer } from '../../services/trainer/trainer.ts';
 import { createEventPublisher, newEventId } from '../../shared/bus/event-publisher.ts';
 import { openCodec } from '../../shared/bus/open-bus.ts';
 import { encodePng } from '../../shared/image/image-augment.ts';
+import {
+  PATTERN_COUNT,
+  PRODUCT_COLOURS,
+  renderShapeProduct,
+  SHAPE_COUNT,
+} from '../../shared/image/product-render.ts';
 import { createModelRegistry, ensureServingModel } from '../../shared/model/model-registry.repository.ts';
 import { createModelRuntime, runtimeOptions } from '../../shared/model/model-runtime.ts';
 import { watchServingModel } from '../../shared/model/model-watcher.ts';
@@ -29,13 +35,67 @@ const COARSE = [
   'bags',
   'footwear',
 ];
+const SHAPES = ['bags', 'mugs', 'lamps', 'boxes', 'plates', 'buckets'];
 const LISTINGS = 240;
 
-test('labels in, a new version out: trained, gated, published, hot-swapped; a regressing candidate is refused; rollback', async (t) => {
+interface LabelledPhotos {
+  /** A category the trained model must know, and the serving reference model does not. */
+  expects: string;
+  photos(): Promise<{ png: Buffer; category: string }[]>;
+}
+
+/** Product photos our own code draws: six product kinds in ten colours and four patterns. Any machine has them. */
+const rendered: LabelledPhotos = {
+  expects: 'lamps',
+  async photos() {
+    return Promise.all(
+      Array.from({ length: LISTINGS }, async (_, i) => {
+        const shape = i % SHAPE_COUNT;
+        const colour = PRODUCT_COLOURS[Math.floor(i / SHAPE_COUNT) % PRODUCT_COLOURS.length]?.rgb ?? [
+          0, 0, 0,
+        ];
+        const pattern = Math.floor(i / (SHAPE_COUNT * PRODUCT_COLOURS.length)) % PATTERN_COUNT;
+        return {
+          png: await renderShapeProduct(shape, colour, pattern, i),
+          category: SHAPES[shape] as string,
+        };
+      }),
+    );
+  },
+};
+
+/** Fashion-MNIST (Debian dataset-fashion-mnist) relabelled into a coarser taxonomy. */
+const fashionMnist: LabelledPhotos = {
+  expects: 'footwear',
+  async photos() {
+    const images = readFashionMnist('train');
+    return Promise.all(
+      Array.from({ length: LISTINGS }, async (_, i) => ({
+        png: await encodePng(
+          images.images.subarray(i * 784, (i + 1) * 784).map((v) => 255 - v),
+          28,
+          28,
+          1,
+        ),
+        category: COARSE[images.labels[i] as number] as string,
+      })),
+    );
+  },
+};
+
+test('labels in, a new version out: trained, gated, published, hot-swapped; a regressing candidate is refused; rollback (rendered products)', async () => {
+  await learningLoop(rendered);
+});
+
+test('the same learning loop on Fashion-MNIST, in a coarser taxonomy of its photos', async (t) => {
   if (!existsSync(FASHION_MNIST_DIR)) {
     t.skip(`Fashion-MNIST is not at ${FASHION_MNIST_DIR}: install the Debian package dataset-fashion-mnist`);
     return;
   }
+  await learningLoop(fashionMnist);
+});
+
+async function learningLoop(source: LabelledPhotos): Promise<void> {
   const { home, cleanup } = tempHome();
   const variables = {
     GROKCAT_HOME: home,
@@ -51,21 +111,13 @@ test('labels in, a new version out: trained, gated, published, hot-swapped; a re
   const system = await startSystem({ config, log });
   try {
     const { knex } = system.database;
-    const images = readFashionMnist('train');
+    const photos = await source.photos();
     mkdirSync(path.join(home, 'photos'));
-    const listings = [];
-    for (let i = 0; i < LISTINGS; i++) {
-      const pixels = images.images.subarray(i * 784, (i + 1) * 784).map((v) => 255 - v);
-      const png = await encodePng(pixels, 28, 28, 1);
+    const listings = photos.map(({ png, category }, i) => {
       const file = path.join(home, 'photos', `${i}.png`);
       writeFileSync(file, png);
-      listings.push({
-        id: `L${i}`,
-        file,
-        sha256: createHash('sha256').update(png).digest('hex'),
-        label: images.labels[i] as number,
-      });
-    }
+      return { id: `L${i}`, file, sha256: createHash('sha256').update(png).digest('hex'), category };
+    });
     await knex('listings').insert(listings.map((l) => ({ id: l.id, title: `listing ${l.id}` })));
     await knex('listing_images').insert(
       listings.map((l) => ({
@@ -100,7 +152,7 @@ test('labels in, a new version out: trained, gated, published, hot-swapped; a re
           occurred_at: Date.now(),
           listing_id: l.id,
           image_uri: null,
-          category: COARSE[l.label] as string,
+          category: l.category,
           previous_category: null,
           source: 'test',
         },
@@ -122,20 +174,13 @@ test('labels in, a new version out: trained, gated, published, hot-swapped; a re
       assert.equal((await knex('labels')).length, LISTINGS, 'labels stored once each');
       const serving = await registry.serving();
       assert.equal(serving?.version, run.candidate_version);
-      assert.ok(serving?.card.categories.labels.includes('footwear'));
-      // Six coarse classes from about 180 photos; the reference model knows none of them (top-1 0).
+      assert.ok(serving?.card.categories.labels.includes(source.expects));
+      // Six classes from about 180 photos; the reference model knows none of them (top-1 0).
       assert.ok((serving?.metrics.category_top1 ?? 0) > 0.4, `top-1 ${serving?.metrics.category_top1}`);
       assert.ok(serving?.card.categories.calibration, 'the card carries the calibration');
       assert.equal(run.report.gate.compared_with, 'same-rows');
       await waitFor('the runtime to hot-swap', () => runtime.version === serving?.version, 30_000);
-      const prediction = await runtime.enrich(
-        await encodePng(
-          images.images.subarray(0, 784).map((v) => 255 - v),
-          28,
-          28,
-          1,
-        ),
-      );
+      const prediction = await runtime.enrich(photos[0]?.png as Buffer);
       assert.equal(prediction.model_version, serving?.version);
 
       // A run that diverges (learning rate far too high) must not replace the serving version.
@@ -178,4 +223,4 @@ test('labels in, a new version out: trained, gated, published, hot-swapped; a re
     await system.stop();
     cleanup();
   }
-});
+}

@@ -52,6 +52,14 @@ test('grokcat topics on Kafka: create names what exists and what is missing; lis
   );
   assert.deepEqual(result.fewer_partitions, ['listings.created.dlq', 'listings.enriched']);
   assert.equal(result.created.length, 2 * Object.keys(TOPICS).length - 3);
+  // Without --dry-run: the mock has no CreateTopics; said plainly, exit 3, and what to run instead.
+  const create = await runCli(['topics', 'create', '--json'], env);
+  assert.equal(create.code, 3, create.stderr);
+  const failure = (create.json as { error: { code: string; message: string } }).error;
+  assert.equal(failure.code, 'BUS_UNSUPPORTED');
+  assert.match(failure.message, /no CreateTopics/);
+  assert.match(failure.message, /grokcat kafka-mock --topics \S*listings\.enriched\.dlq:8/);
+  assert.doesNotMatch(create.stderr, /at .*kafkajs/, 'no stack trace');
 
   const config = testConfig(vars);
   const bus = openBus(config, { database: null, log: testLogger() });

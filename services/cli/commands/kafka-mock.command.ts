@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { type Command, InvalidArgumentError } from 'commander';
+import { topicPlan } from '../../../shared/bus/topic-plan.ts';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import { type MockCluster, startMockCluster } from '../../../shared/kafka-mock/librdkafka-mock.ts';
 import { registerShutdown } from '../../../shared/lifecycle/shutdown.ts';
@@ -55,6 +56,10 @@ export function registerKafkaMockCommand(program: Command): void {
     .option('--brokers <n>', 'number of brokers', (v) => Number.parseInt(v, 10), 3)
     .option('--topics <specs>', 'topics to create, topic:partitions,...', parseTopicSpecs, [])
     .option(
+      '--grokcat-topics',
+      'create every topic grokcat uses and its .dlq, with GROKCAT_BUS_PARTITIONS partitions (the mock has no CreateTopics, so grokcat topics create cannot)',
+    )
+    .option(
       '--control',
       'read JSON control requests (broker down/up, request errors...) on stdin, answer on stdout',
     )
@@ -63,16 +68,22 @@ export function registerKafkaMockCommand(program: Command): void {
       runCommand(
         async (
           { config, log, print },
-          options: { brokers: number; topics: { topic: string; partitions: number }[]; control?: boolean },
+          options: {
+            brokers: number;
+            topics: { topic: string; partitions: number }[];
+            grokcatTopics?: boolean;
+            control?: boolean;
+          },
         ) => {
           const cluster = startMockCluster(options.brokers);
-          for (const { topic, partitions } of options.topics) cluster.createTopic(topic, partitions);
+          const topics = [...(options.grokcatTopics ? topicPlan(config) : []), ...options.topics];
+          for (const { topic, partitions } of topics) cluster.createTopic(topic, partitions);
           print(
             {
               ok: true,
               bootstrap: cluster.bootstrapServers,
               brokers: options.brokers,
-              topics: options.topics,
+              topics: topics.map(({ topic, partitions }) => ({ topic, partitions })),
             },
             `KAFKA_BROKERS=${cluster.bootstrapServers}`,
           );

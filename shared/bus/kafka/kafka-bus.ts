@@ -8,9 +8,10 @@ import {
   type Producer,
   type SASLOptions,
 } from 'kafkajs';
+import { GrokcatError } from '../../errors/error-catalogue.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Bus, OutgoingMessage, Subscription } from '../bus.ts';
-import { publishError } from './kafka-errors.ts';
+import { isCreateTopicsUnsupported, publishError } from './kafka-errors.ts';
 import { readKafkaRange } from './kafka-range-reader.ts';
 import { subscribeKafka } from './kafka-subscription.ts';
 
@@ -70,13 +71,22 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   let adminReady: Promise<void> | null = null;
   const subscriptions = new Set<Subscription>();
 
-  const withAdmin = async <T>(call: (a: Admin) => Promise<T>): Promise<T> => {
-    adminReady ??= admin.connect().catch((error: unknown) => {
-      adminReady = null;
-      throw error;
-    });
-    await adminReady;
-    return call(admin);
+  // One admin request at a time: kafkajs's admin is not safe for concurrent calls (concurrent
+  // fetchTopicOffsets of many topics fail inside kafkajs with "Cannot destructure property
+  // 'partitions' of 'high.pop(...)'" and leave its connection half closed).
+  let adminQueue: Promise<unknown> = Promise.resolve();
+  const withAdmin = <T>(call: (a: Admin) => Promise<T>): Promise<T> => {
+    const run = async () => {
+      adminReady ??= admin.connect().catch((error: unknown) => {
+        adminReady = null;
+        throw error;
+      });
+      await adminReady;
+      return call(admin);
+    };
+    const result = adminQueue.then(run, run);
+    adminQueue = result.catch(() => {});
+    return result;
   };
 
   return {
@@ -87,18 +97,30 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         const existing = new Set(await a.listTopics());
         const missing = specs.filter((s) => !existing.has(s.topic));
         if (missing.length === 0) return;
-        await a.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((s) => ({
-            topic: s.topic,
-            numPartitions: s.partitions,
-            replicationFactor: options.replicationFactor ?? -1,
-            configEntries:
-              s.retentionMs === undefined
-                ? []
-                : [{ name: 'retention.ms', value: String(s.retentionMs ?? -1) }],
-          })),
-        });
+        await a
+          .createTopics({
+            waitForLeaders: true,
+            topics: missing.map((s) => ({
+              topic: s.topic,
+              numPartitions: s.partitions,
+              replicationFactor: options.replicationFactor ?? -1,
+              configEntries:
+                s.retentionMs === undefined
+                  ? []
+                  : [{ name: 'retention.ms', value: String(s.retentionMs ?? -1) }],
+            })),
+          })
+          .catch((error: unknown) => {
+            if (!isCreateTopicsUnsupported(error)) throw error;
+            const list = missing.map((s) => `${s.topic}:${s.partitions}`).join(',');
+            throw new GrokcatError(
+              'BUS_UNSUPPORTED',
+              `the brokers at ${options.brokers.join(',')} cannot create topics (${(error as Error).message}): ` +
+                "librdkafka's mock cluster has no CreateTopics. Start the mock with the topics instead: " +
+                `grokcat kafka-mock --grokcat-topics, or grokcat kafka-mock --topics ${list}`,
+              { cause: error },
+            );
+          });
       });
     },
 

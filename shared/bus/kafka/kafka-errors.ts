@@ -36,3 +36,30 @@ export function publishError(error: unknown): GrokcatError {
       })
     : new GrokcatError('BUS_UNAVAILABLE', `Kafka publish failed: ${detail}`, { cause: error });
 }
+
+const NAMES_OF_UNSUPPORTED = new Set(['KafkaJSBrokerNotFound', 'KafkaJSServerDoesNotSupportApiKey']);
+
+/** Walks an error and its causes: the names and protocol types kafkajs gave each. */
+function chain(error: unknown): KafkaJsErrorShape[] {
+  const found: KafkaJsErrorShape[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const e = current as KafkaJsErrorShape;
+    found.push(e);
+    current = e.cause ?? e.originalError;
+  }
+  return found;
+}
+
+/**
+ * CreateTopics failing because the brokers cannot do it at all: librdkafka's mock cluster reports no
+ * controller (kafkajs: "Broker 0 not found in the cached metadata"), older brokers lack the API.
+ */
+export function isCreateTopicsUnsupported(error: unknown): boolean {
+  return chain(error).some(
+    (e) =>
+      NAMES_OF_UNSUPPORTED.has(e.name ?? '') ||
+      e.type === 'UNSUPPORTED_VERSION' ||
+      /not found in the cached metadata/.test(e.message ?? ''),
+  );
+}
