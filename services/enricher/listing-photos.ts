@@ -6,7 +6,7 @@ import type { ImageFetcher, ImageRef } from '../../shared/image/image-fetcher.ts
 import type { ModelRuntime } from '../../shared/model/model-runtime.ts';
 import type { ModelFiles } from '../../shared/model/model-store.ts';
 import type { RawOutputs } from '../../shared/model/postprocess.ts';
-import { withSpan } from '../../shared/telemetry/tracing.ts';
+import { currentContext, openSpan, withSpan } from '../../shared/telemetry/tracing.ts';
 
 export interface PhotoResult {
   image: ImageRecord;
@@ -20,13 +20,23 @@ const FETCH_ATTEMPTS = 3;
 export const refKind = (uri: string): ImageRecord['ref_kind'] =>
   uri.startsWith('inline:') ? 'inline' : uri.startsWith('file:') ? 'file' : 'url';
 
-async function fetchWithRetry(fetcher: ImageFetcher, ref: ImageRef): Promise<Uint8Array> {
+/** Fetches a photo (retrying IMAGE_UNAVAILABLE) and runs `use` on it inside the fetcher's limits. */
+async function withRetriedImage<T>(
+  fetcher: ImageFetcher,
+  ref: ImageRef,
+  use: (bytes: Uint8Array) => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    let fetched = false;
     try {
-      return await fetcher.fetch(ref);
+      return await fetcher.withImage(ref, (bytes) => {
+        fetched = true;
+        return use(bytes);
+      });
     } catch (error) {
       const failure = toGrokcatError(error);
-      if (!failure.retriable || attempt >= FETCH_ATTEMPTS) throw failure;
+      // Only the fetch is retried: once the bytes arrived, a failure is the photo's or the model's.
+      if (fetched || !failure.retriable || attempt >= FETCH_ATTEMPTS) throw failure;
       await sleep(200 * 2 ** (attempt - 1));
     }
   }
@@ -43,21 +53,30 @@ export async function runPhoto(
 ): Promise<PhotoResult> {
   const base = { position, ref_kind: refKind(ref.uri), ref: ref.uri.slice(0, 2000) };
   try {
-    const bytes = await withSpan(
+    // The photo's bytes count against the process's fetch limits until the model has run on them;
+    // the fetch span ends when the bytes arrive, and the model run is its sibling.
+    const parent = currentContext();
+    const fetching = openSpan(
       'fetch photo',
       { 'grokcat.photo.position': position, 'grokcat.photo.kind': base.ref_kind },
-      () => fetchWithRetry(deps.fetcher, ref),
+      parent,
     );
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const run = await withSpan(
-      'model run',
-      { 'grokcat.photo.position': position, 'grokcat.photo.bytes': bytes.length },
-      async (span) => {
-        const result = await deps.runtime.run(bytes);
-        span.setAttribute('grokcat.model.version', result.files.version);
-        return result;
-      },
-    );
+    const { sha256, run, kept } = await withRetriedImage(deps.fetcher, ref, async (bytes) => {
+      fetching.end();
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const run = await withSpan(
+        'model run',
+        { 'grokcat.photo.position': position, 'grokcat.photo.bytes': bytes.length },
+        async (span) => {
+          const result = await deps.runtime.run(bytes);
+          span.setAttribute('grokcat.model.version', result.files.version);
+          return result;
+        },
+        parent,
+      );
+      // Inline bytes are kept with the listing (they cannot be fetched again); the others are not.
+      return { sha256, run, kept: base.ref_kind === 'inline' ? bytes : null };
+    }).finally(() => fetching.end());
     return {
       image: {
         ...base,
@@ -67,7 +86,7 @@ export async function runPhoto(
         status: 'ok',
         error_code: null,
         error_message: null,
-        inline_bytes: base.ref_kind === 'inline' ? bytes : null,
+        inline_bytes: kept,
       },
       outputs: run.outputs[0] ?? null,
       files: run.files,

@@ -437,6 +437,18 @@ export const CONFIG_VARIABLES = {
     description: 'Longest an image fetch may take, redirects and body included.',
     schema: positiveInt(600_000),
   },
+  GROKCAT_IMAGE_FETCH_CONCURRENCY: {
+    default: '16',
+    description:
+      'Most photo fetches (URL or file) one process runs at once; the others wait for a slot before connecting.',
+    schema: positiveInt(1024),
+  },
+  GROKCAT_IMAGE_MAX_BYTES_IN_FLIGHT: {
+    default: '67108864',
+    description:
+      'Most bytes of photo bodies one process downloads at once (each fetch reserves its declared size, or GROKCAT_IMAGE_MAX_BYTES when undeclared, before reading).',
+    schema: positiveInt(17_179_869_184),
+  },
   GROKCAT_IMAGE_MAX_REDIRECTS: {
     default: '3',
     description: 'Most redirects followed for one image URL.',

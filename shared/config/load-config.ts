@@ -46,6 +46,9 @@ export interface Config {
     readonly fetchTimeoutMs: number;
     readonly maxRedirects: number;
     readonly allowHosts: readonly string[];
+    /** Photo fetches at once per process, and bytes of their bodies in flight. */
+    readonly fetchConcurrency: number;
+    readonly maxBytesInFlight: number;
   };
   readonly trainer: {
     readonly minNewLabels: number;
@@ -212,6 +215,8 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       fetchTimeoutMs: get<number>('GROKCAT_IMAGE_FETCH_TIMEOUT_MS'),
       maxRedirects: get<number>('GROKCAT_IMAGE_MAX_REDIRECTS'),
       allowHosts: Object.freeze(get<string[]>('GROKCAT_IMAGE_ALLOW_HOSTS')),
+      fetchConcurrency: get<number>('GROKCAT_IMAGE_FETCH_CONCURRENCY'),
+      maxBytesInFlight: get<number>('GROKCAT_IMAGE_MAX_BYTES_IN_FLIGHT'),
     }),
     trainer: Object.freeze({
       minNewLabels: get<number>('GROKCAT_TRAINER_MIN_NEW_LABELS'),

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { GrokcatError } from '../errors/error-catalogue.ts';
 import { createAddressPolicy } from './address-policy.ts';
+import { createFetchLimiter } from './fetch-limiter.ts';
 import { createImageFetcher, type FetchPolicy } from './image-fetcher.ts';
 
 const BYTES = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]);
@@ -58,8 +59,12 @@ describe('image fetcher', () => {
     timeoutMs: 2000,
     maxRedirects: 2,
     allowHosts: ['127.0.0.1'],
+    limiter: createFetchLimiter({ concurrency: 8, maxBytes: 1 << 20 }),
     ...overrides,
   });
+  let connections = 0;
+  let holding = 0;
+  let mostHeld = 0;
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'grokcat-fetch-'));
@@ -70,6 +75,14 @@ describe('image fetcher', () => {
     server = http.createServer((req, res) => {
       const url = req.url ?? '/';
       if (url === '/image') return res.end(BYTES);
+      if (url.startsWith('/held/')) {
+        holding += 1;
+        mostHeld = Math.max(mostHeld, holding);
+        return setTimeout(() => {
+          holding -= 1;
+          res.end(BYTES);
+        }, 60);
+      }
       if (url.startsWith('/hop/')) {
         const left = Number(url.slice(5));
         res.writeHead(302, { location: left > 0 ? `/hop/${left - 1}` : '/image' });
@@ -97,6 +110,9 @@ describe('image fetcher', () => {
       }
       if (url === '/slow') return setTimeout(() => res.end(BYTES), 3000).unref();
       res.writeHead(500).end();
+    });
+    server.on('connection', () => {
+      connections += 1;
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -187,6 +203,32 @@ describe('image fetcher', () => {
       'IMAGE_REFUSED',
       /loopback/,
     );
+  });
+
+  test('http: connections are reused, each new one address-checked by the fetcher that makes it', async () => {
+    const fetcher = createImageFetcher(policy());
+    await fetcher.fetch({ uri: `${base}/image` });
+    const before = connections;
+    for (let i = 0; i < 5; i++) assert.deepEqual(await fetcher.fetch({ uri: `${base}/image` }), BYTES);
+    assert.equal(connections, before, 'one kept-alive connection for five sequential fetches');
+    // Another fetcher with a stricter policy never gets that connection: it checks and refuses.
+    await rejectsWith(
+      createImageFetcher(policy({ allowHosts: [] })).fetch({ uri: `${base}/image` }),
+      'IMAGE_REFUSED',
+      /loopback/,
+    );
+  });
+
+  test('http: at most `concurrency` fetches at once per limiter, the others wait their turn', async () => {
+    const limiter = createFetchLimiter({ concurrency: 3, maxBytes: 1 << 20 });
+    const fetcher = createImageFetcher(policy({ limiter }));
+    mostHeld = 0;
+    const all = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => fetcher.fetch({ uri: `${base}/held/${i}` })),
+    );
+    assert.equal(all.length, 12);
+    assert.ok(mostHeld <= 3 && mostHeld >= 2, `${mostHeld} requests at once`);
+    assert.deepEqual(limiter.stats(), { active: 0, waiting: 0, bytesInFlight: 0 });
   });
 
   test('http: status, size and time limits', async () => {

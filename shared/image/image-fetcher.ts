@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/load-config.ts';
 import { GrokcatError } from '../errors/error-catalogue.ts';
 import { type AddressPolicy, createAddressPolicy } from './address-policy.ts';
+import { createFetchLimiter, type FetchLimiter } from './fetch-limiter.ts';
 
 /** An image reference as events carry it (schemas/listings.created: ImageRef). */
 export interface ImageRef {
@@ -28,11 +29,19 @@ export interface FetchPolicy {
   maxRedirects: number;
   /** Hostnames and CIDR ranges that may be reached although private (GROKCAT_IMAGE_ALLOW_HOSTS). */
   allowHosts: string[];
+  /** Concurrent fetches and photo bytes in flight, shared by the fetchers of a process. */
+  limiter: FetchLimiter;
 }
 
 export interface ImageFetcher {
   /** The image's bytes, or a GrokcatError: IMAGE_REFUSED (never retry) or IMAGE_UNAVAILABLE (retry). */
   fetch(ref: ImageRef): Promise<Uint8Array>;
+  /**
+   * Fetches and runs `use` on the bytes while they still count against the process's limits (a
+   * fetch slot and the bytes in flight): the enricher decodes and runs the model inside, so photos
+   * fetched faster than the model runs cannot pile up in memory.
+   */
+  withImage<T>(ref: ImageRef, use: (bytes: Uint8Array) => Promise<T>): Promise<T>;
 }
 
 const refused = (uri: string, reason: string, details: Record<string, unknown> = {}) =>
@@ -56,25 +65,69 @@ const shortUri = (uri: string) => (uri.length > 200 ? `${uri.slice(0, 200)}...` 
 export function createImageFetcher(policy: FetchPolicy): ImageFetcher {
   const addresses = createAddressPolicy(policy.allowHosts);
   const root = realpathSync(policy.fileRoot);
-  return {
-    async fetch(ref) {
-      const { uri } = ref;
-      if (uri.startsWith('inline:')) return inline(ref, policy.maxInlineBytes);
-      let url: URL;
-      try {
-        url = new URL(uri);
-      } catch {
-        throw refused(uri, 'not a URL');
-      }
-      if (url.protocol === 'file:') return fromFile(uri, url, root, policy.maxBytes);
-      if (url.protocol === 'http:' || url.protocol === 'https:')
-        return fromHttp(uri, url, policy, addresses, AbortSignal.timeout(policy.timeoutMs));
-      return Promise.reject(
-        refused(uri, `scheme ${url.protocol} is not allowed (https, http, file, inline)`),
+  const agents = createAgents(addresses);
+  const withImage = async <T>(ref: ImageRef, use: (bytes: Uint8Array) => Promise<T>): Promise<T> => {
+    const { uri } = ref;
+    if (uri.startsWith('inline:')) return use(inline(ref, policy.maxInlineBytes));
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      throw refused(uri, 'not a URL');
+    }
+    if (url.protocol === 'file:')
+      return policy.limiter.run(async (reserve) =>
+        use(await fromFile(uri, url, root, policy.maxBytes, reserve)),
       );
-    },
+    if (url.protocol === 'http:' || url.protocol === 'https:') {
+      // The time limit starts once a slot is free: waiting behind other fetches is not the host's fault.
+      return policy.limiter.run(async (reserve) =>
+        use(
+          await fromHttp(
+            uri,
+            url,
+            { policy, addresses, agents, reserve },
+            AbortSignal.timeout(policy.timeoutMs),
+          ),
+        ),
+      );
+    }
+    throw refused(uri, `scheme ${url.protocol} is not allowed (https, http, file, inline)`);
   };
+  return { withImage, fetch: (ref) => withImage(ref, async (bytes) => bytes) };
 }
+
+interface HttpContext {
+  policy: FetchPolicy;
+  addresses: AddressPolicy;
+  agents: { http: http.Agent; https: https.Agent };
+  reserve: (bytes: number) => Promise<void>;
+}
+
+/**
+ * Connections are kept and reused, each agent belonging to one fetcher: every new connection runs
+ * this fetcher's address check in its DNS lookup, and a reused one was checked by it when it was
+ * made (to the address it is still connected to), so pooling never skips the check.
+ */
+function createAgents(addresses: AddressPolicy) {
+  const lookup: net.LookupFunction = (hostname, options, callback) => {
+    dns.lookup(hostname, { ...options, all: true }, (error, found) => {
+      if (error) return callback(error, '', 4);
+      const list = found as dns.LookupAddress[];
+      for (const entry of list) {
+        const reason = addresses.refuse(hostname, entry.address);
+        if (reason) return callback(new AddressRefused(reason) as unknown as NodeJS.ErrnoException, '', 4);
+      }
+      if (options.all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
+      const first = list[0] as dns.LookupAddress;
+      return callback(null, first.address, first.family);
+    });
+  };
+  const options = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16, lookup };
+  return { http: new http.Agent(options), https: new https.Agent(options) };
+}
+
+class AddressRefused extends Error {}
 
 function inline(ref: ImageRef, maxBytes: number): Uint8Array {
   const bytes = ref.inline_bytes;
@@ -88,7 +141,13 @@ function inline(ref: ImageRef, maxBytes: number): Uint8Array {
   return bytes;
 }
 
-async function fromFile(uri: string, url: URL, root: string, maxBytes: number): Promise<Uint8Array> {
+async function fromFile(
+  uri: string,
+  url: URL,
+  root: string,
+  maxBytes: number,
+  reserve: (bytes: number) => Promise<void>,
+): Promise<Uint8Array> {
   let file: string;
   try {
     file = realpathSync(fileURLToPath(url));
@@ -100,16 +159,12 @@ async function fromFile(uri: string, url: URL, root: string, maxBytes: number): 
   const stat = statSync(file);
   if (!stat.isFile()) throw refused(uri, 'not a regular file');
   if (stat.size > maxBytes) throw refused(uri, `file of ${stat.size} bytes exceeds ${maxBytes}`);
+  await reserve(stat.size);
   return new Uint8Array(await readFile(file));
 }
 
-async function fromHttp(
-  uri: string,
-  start: URL,
-  policy: FetchPolicy,
-  addresses: AddressPolicy,
-  signal: AbortSignal,
-): Promise<Uint8Array> {
+async function fromHttp(uri: string, start: URL, ctx: HttpContext, signal: AbortSignal): Promise<Uint8Array> {
+  const { policy, addresses } = ctx;
   let url = start;
   for (let hop = 0; ; hop++) {
     const literal = url.hostname.replace(/^\[|\]$/g, '');
@@ -117,7 +172,7 @@ async function fromHttp(
       const reason = addresses.refuse(literal, literal);
       if (reason) throw refused(uri, reason);
     }
-    const response = await request(uri, url, policy, addresses, signal);
+    const response = await request(uri, url, ctx, signal);
     if (response.redirect) {
       if (hop >= policy.maxRedirects) throw refused(uri, `more than ${policy.maxRedirects} redirects`);
       const next = new URL(response.redirect, url);
@@ -133,36 +188,23 @@ async function fromHttp(
 function request(
   uri: string,
   url: URL,
-  policy: FetchPolicy,
-  addresses: AddressPolicy,
+  ctx: HttpContext,
   signal: AbortSignal,
 ): Promise<{ redirect?: string; body?: Uint8Array }> {
-  const lookup: net.LookupFunction = (hostname, options, callback) => {
-    dns.lookup(hostname, { ...options, all: true }, (error, found) => {
-      if (error) return callback(error, '', 4);
-      const list = found as dns.LookupAddress[];
-      for (const entry of list) {
-        const reason = addresses.refuse(hostname, entry.address);
-        if (reason) return callback(refused(uri, reason) as unknown as NodeJS.ErrnoException, '', 4);
-      }
-      if (options.all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
-      const first = list[0] as dns.LookupAddress;
-      return callback(null, first.address, first.family);
-    });
-  };
+  const { policy } = ctx;
   const client = url.protocol === 'https:' ? https : http;
+  const agent = url.protocol === 'https:' ? ctx.agents.https : ctx.agents.http;
   return new Promise((resolve, reject) => {
     const fail = (error: unknown) => {
       if (error instanceof GrokcatError) return reject(error);
+      if (error instanceof AddressRefused) return reject(refused(uri, error.message));
       if (signal.aborted)
         return reject(unavailable(uri, `no complete answer within ${policy.timeoutMs} ms`, error));
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOTFOUND') return reject(refused(uri, `host ${url.hostname} does not exist`));
       reject(unavailable(uri, `fetch failed: ${code ?? (error as Error).message}`, error));
     };
-    // A fresh connection per request (agent: false): a pooled socket would skip the lookup, and so
-    // the address check, for a host a differently configured fetcher had connected to.
-    const req = client.get(url, { agent: false, lookup, signal, headers: { accept: 'image/*' } }, (res) => {
+    const req = client.get(url, { agent, signal, headers: { accept: 'image/*' } }, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
         res.resume();
@@ -181,6 +223,10 @@ function request(
       }
       const chunks: Buffer[] = [];
       let size = 0;
+      res.on('error', fail);
+      res.pause();
+      // The body is read only once its bytes fit the process's budget (declared size, else the most allowed).
+      ctx.reserve(declared > 0 ? declared : policy.maxBytes).then(() => res.resume(), fail);
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > policy.maxBytes) {
@@ -191,16 +237,28 @@ function request(
         chunks.push(chunk);
       });
       res.on('end', () => resolve({ body: new Uint8Array(Buffer.concat(chunks)) }));
-      res.on('error', fail);
     });
     req.on('error', fail);
   });
 }
 
+/** One limiter per process and setting: the enricher's and the API's fetchers share it. */
+const limiters = new Map<string, FetchLimiter>();
+const processLimiter = (concurrency: number, maxBytes: number): FetchLimiter => {
+  const key = `${concurrency}/${maxBytes}`;
+  let limiter = limiters.get(key);
+  if (!limiter) {
+    limiter = createFetchLimiter({ concurrency, maxBytes });
+    limiters.set(key, limiter);
+  }
+  return limiter;
+};
+
 /** The fetch policy of the configuration (GROKCAT_IMAGE_*); the file root is created if missing. */
 export function fetchPolicy(config: Pick<Config, 'image'>): FetchPolicy {
   mkdirSync(config.image.fileRoot, { recursive: true });
   return {
+    limiter: processLimiter(config.image.fetchConcurrency, config.image.maxBytesInFlight),
     fileRoot: config.image.fileRoot,
     maxBytes: config.image.maxBytes,
     maxInlineBytes: 256 * 1024,

@@ -41,3 +41,27 @@ export function withSpan<T>(
     }
   });
 }
+
+/**
+ * A span ended by the caller, for work whose end is not the end of a callback (a fetch that is done
+ * when its bytes are handed on, while they are still held). `end(error)` records a failure.
+ */
+export function openSpan(name: string, attributes: Attributes, parent: Context = context.active()) {
+  const span = tracer.startSpan(name, { attributes }, parent);
+  let ended = false;
+  return {
+    span,
+    end(error?: unknown) {
+      if (ended) return;
+      ended = true;
+      if (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      }
+      span.end();
+    },
+  };
+}
+
+/** The active trace context, to start sibling spans from. */
+export const currentContext = (): Context => context.active();
