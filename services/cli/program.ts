@@ -35,6 +35,7 @@ export const EXAMPLES = [
   'grokcat bench bus --events 20000                # events/s on the embedded bus and Kafka',
   'grokcat bench faults --listings 5000 --json     # lost 0, duplicated 0 through injected faults',
   'grokcat bench soak --minutes 10 --json          # latency, lag and memory at half capacity',
+  'grokcat bench photo-flood --listings 100 --json # memory under a flood of 20 large photos per listing',
   'grokcat bench trunk --limit 500                 # trunk cuts on ../shared/datasets',
   'grokcat db check --json                         # is the database reachable and migrated',
   'grokcat db migrate                              # apply pending migrations',

@@ -76,3 +76,21 @@ export function renderShapeProduct(
 /** How many distinct shapes and patterns renderShapeProduct draws. */
 export const SHAPE_COUNT = 6;
 export const PATTERN_COUNT = 4;
+
+/**
+ * A large, barely compressible photo (seeded noise over a gradient, JPEG at quality 95): what a phone
+ * camera uploads, for benchmarks of fetch and memory bounds. About 3 bytes per pixel.
+ */
+export function renderLargePhoto(seed: number, width = 1600, height = 1200): Promise<Buffer> {
+  const raw = Buffer.alloc(width * height * 3);
+  let state = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < raw.length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    raw[i] = ((state >>> 0) & 0x7f) + ((i / 3) % width) * (128 / width);
+  }
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
+}

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -221,4 +221,70 @@ test('hostile titles render as text: no markup, no script, in the grid and on th
   assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
   assert.equal(await page.locator('img[src="x"]').count(), 0);
   assert.equal(await page.locator('main script').count(), 0);
+});
+
+test('inline photos show, a photo that failed is a placeholder of its own size, a dead-lettered listing says why', {
+  skip: missing,
+}, async () => {
+  const post = (body: Record<string, unknown>) =>
+    fetch(`${system.apiUrl}/v1/listings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const outside = pathToFileURL(path.join(path.dirname(ARTIFACTS), 'outside-the-root.jpg')).href;
+  const inline = readFileSync(photoPath).toString('base64');
+  assert.equal(
+    (
+      await post({
+        listing_id: 'e2e-inline',
+        title: 'inline photo',
+        images: [{ data: inline }, { url: outside }],
+      })
+    ).status,
+    202,
+  );
+  assert.equal(
+    (await post({ listing_id: 'e2e-failed', title: 'refused photo', images: [{ url: outside }] })).status,
+    202,
+  );
+  const status = async (id: string) =>
+    (
+      await (
+        await fetch(`${system.apiUrl}/v1/listings/${id}/status`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        })
+      ).json()
+    ).status;
+  await waitFor(
+    'both listings settled',
+    async () => (await status('e2e-inline')) === 'cataloged' && (await status('e2e-failed')) === 'failed',
+  );
+
+  await page.goto(`${system.apiUrl}/#/listings/e2e-inline`);
+  await page.locator('#h-similar').waitFor();
+  const photo = page.locator('.photos img').first();
+  await photo.evaluate((img: HTMLImageElement) => img.decode());
+  assert.ok(await photo.evaluate((img: HTMLImageElement) => img.naturalWidth > 0), 'the inline photo loads');
+  const placeholder = await page.locator('.photos .no-photo').boundingBox();
+  assert.ok(
+    placeholder && placeholder.width <= 260 && placeholder.height <= 260,
+    JSON.stringify(placeholder),
+  );
+  // No broken image anywhere on the page: product panel, similar items.
+  await page.waitForFunction(() => Array.from(document.images).every((img) => img.complete));
+  const broken = await page.$$eval('img', (images) =>
+    images.filter((img) => img.naturalWidth === 0).map((img) => img.getAttribute('src')),
+  );
+  assert.deepEqual(broken, []);
+  await assertAccessible();
+  await shot('listing-inline');
+
+  await page.goto(`${system.apiUrl}/#/listings/e2e-failed`);
+  await page.locator('#listing-failure').waitFor();
+  const notice = (await page.locator('#listing-failure').textContent()) ?? '';
+  assert.match(notice, /This listing failed/);
+  assert.match(notice, /LISTING_NO_USABLE_IMAGE/);
+  assert.match(notice, /outside the allowed root/);
+  await shot('listing-failed');
 });

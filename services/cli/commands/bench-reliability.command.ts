@@ -3,6 +3,7 @@ import os from 'node:os';
 import { type Command, InvalidArgumentError } from 'commander';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
 import { runFaultBench } from '../../bench/faults/fault-bench.ts';
+import { runPhotoFloodBench } from '../../bench/photo-flood-bench.ts';
 import { runSoakBench } from '../../bench/soak-bench.ts';
 import { soakChart } from '../../bench/soak-chart.ts';
 import { EXIT, runCommand } from '../command-runtime.ts';
@@ -122,6 +123,45 @@ export function registerReliabilityBenchCommands(bench: Command): void {
             { ok: true, date: new Date().toISOString(), machine: machine(), chart: options.chart, ...result },
             human,
           );
+        },
+      ),
+    );
+
+  bench
+    .command('photo-flood')
+    .description(
+      "a flood of listings with many large photos each (HTTP, 127.0.0.1): the process's peak memory growth against the stated bound of the fetch limits",
+    )
+    .option('--listings <n>', 'listings in the flood', positive, 60)
+    .option('--photos <n>', 'photos per listing (the schema allows 20)', positive, 20)
+    .option(
+      '--unbounded',
+      'lift GROKCAT_IMAGE_FETCH_CONCURRENCY and GROKCAT_IMAGE_MAX_BYTES_IN_FLIGHT, for comparison',
+    )
+    .option('--json', 'print the result as one JSON line')
+    .action(
+      runCommand(
+        async (
+          { config, log, print },
+          options: { listings: number; photos: number; unbounded?: boolean },
+        ) => {
+          const result = await runPhotoFloodBench({
+            config,
+            log: log.child({}, { level: 'warn' }),
+            listings: options.listings,
+            photosPerListing: options.photos,
+            unbounded: options.unbounded === true,
+          });
+          const human = [
+            `${result.listings} listings x ${options.photos} photos (${result.photo_bytes_total_mb} MiB of photos), ${result.fetch_concurrency} fetches and ${result.max_bytes_in_flight_mb} MiB in flight at most`,
+            `resident memory ${result.baseline_rss_mb} -> peak ${result.peak_rss_mb} MiB: +${result.growth_mb} MiB against a bound of ${result.bound_mb} MiB (${result.within_bound ? 'within' : 'OVER'})`,
+            `${result.enriched} enriched in ${result.seconds} s`,
+          ].join('\n');
+          print(
+            { ok: result.within_bound, date: new Date().toISOString(), machine: machine(), ...result },
+            human,
+          );
+          if (!result.within_bound) process.exitCode = EXIT.failed;
         },
       ),
     );
