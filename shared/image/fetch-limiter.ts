@@ -23,10 +23,18 @@ export function createFetchLimiter({
   const slotQueue: (() => void)[] = [];
   const byteQueue: { bytes: number; grant: () => void }[] = [];
 
-  const acquireSlot = () =>
-    active < concurrency
-      ? ((active += 1), Promise.resolve())
-      : new Promise<void>((resolve) => slotQueue.push(() => ((active += 1), resolve())));
+  const acquireSlot = (): Promise<void> => {
+    if (active < concurrency) {
+      active += 1;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) =>
+      slotQueue.push(() => {
+        active += 1;
+        resolve();
+      }),
+    );
+  };
   const releaseSlot = () => {
     active -= 1;
     slotQueue.shift()?.();
