@@ -172,6 +172,12 @@ describe('image fetcher', () => {
       'IMAGE_REFUSED',
       /no such file/,
     );
+    // Outside the root, a missing file is refused like any other: no oracle for what exists there.
+    await rejectsWith(
+      fetcher.fetch({ uri: pathToFileURL(path.join(dir, 'none-outside.png')).href }),
+      'IMAGE_REFUSED',
+      /outside the allowed root/,
+    );
     await rejectsWith(
       fetcher.fetch({ uri: 'ftp://example.com/a.png' }),
       'IMAGE_REFUSED',

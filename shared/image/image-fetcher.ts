@@ -129,6 +129,14 @@ function createAgents(addresses: AddressPolicy) {
 
 class AddressRefused extends Error {}
 
+function realpathOrNull(file: string): string | null {
+  try {
+    return realpathSync(file);
+  } catch {
+    return null;
+  }
+}
+
 function inline(ref: ImageRef, maxBytes: number): Uint8Array {
   const bytes = ref.inline_bytes;
   const declared = /^inline:sha256:([0-9a-f]{64})$/.exec(ref.uri)?.[1];
@@ -148,14 +156,22 @@ async function fromFile(
   maxBytes: number,
   reserve: (bytes: number) => Promise<void>,
 ): Promise<Uint8Array> {
+  const inside = (candidate: string) => candidate === root || candidate.startsWith(root + path.sep);
+  const outside = () => refused(uri, `file outside the allowed root ${root} (GROKCAT_IMAGE_FILE_ROOT)`);
+  // Refused before the file system is asked when the path itself lies outside (through the root's
+  // real path): whether a file exists outside the root is nobody's business.
+  const requested = path.resolve(fileURLToPath(url));
+  const parent = realpathOrNull(path.dirname(requested));
+  if (parent === null ? !inside(requested) : !inside(path.join(parent, path.basename(requested)))) {
+    throw outside();
+  }
   let file: string;
   try {
-    file = realpathSync(fileURLToPath(url));
+    file = realpathSync(requested);
   } catch {
     throw refused(uri, 'no such file');
   }
-  if (file !== root && !file.startsWith(root + path.sep))
-    throw refused(uri, `file outside the allowed root ${root} (GROKCAT_IMAGE_FILE_ROOT)`);
+  if (!inside(file)) throw outside();
   const stat = statSync(file);
   if (!stat.isFile()) throw refused(uri, 'not a regular file');
   if (stat.size > maxBytes) throw refused(uri, `file of ${stat.size} bytes exceeds ${maxBytes}`);
