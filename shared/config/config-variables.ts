@@ -438,7 +438,7 @@ export const CONFIG_VARIABLES = {
     schema: positiveInt(600_000),
   },
   GROKCAT_IMAGE_FETCH_CONCURRENCY: {
-    default: '16',
+    default: '64',
     description:
       'Most photo fetches (URL or file) one process runs at once; the others wait for a slot before connecting.',
     schema: positiveInt(1024),

@@ -16,6 +16,6 @@ test('a flood of listings with 20 large photos each: every listing enriched, mem
   assert.equal(result.photos, 100);
   assert.equal(result.enriched, 5);
   assert.ok(result.photo_bytes_total_mb > 100, `${result.photo_bytes_total_mb} MiB of photos`);
-  assert.equal(result.fetch_concurrency, 16);
+  assert.equal(result.fetch_concurrency, 64);
   assert.ok(result.within_bound, JSON.stringify(result));
 });
