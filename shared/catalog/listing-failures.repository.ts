@@ -2,13 +2,21 @@ import type { Knex } from 'knex';
 import type { BusMessage } from '../bus/bus.ts';
 import type { GrokcatError } from '../errors/error-catalogue.ts';
 
+/** Why a listing was dead-lettered, as the API shows it (the ListingFailure schema). */
 export interface ListingFailure {
+  code: string;
+  message: string;
+  topic: string;
+  origin: string;
+  failed_at: string;
+}
+
+export interface FailureRecord {
   listing_id: string;
   code: string;
   reason: string;
   topic: string;
   origin: string;
-  failed_at: string;
 }
 
 export type ListingState = 'enriched' | 'cataloged' | 'failed';
@@ -25,7 +33,7 @@ export interface ListingStatus {
  */
 export function createListingFailureRepository(knex: Knex) {
   return {
-    async record(failures: Omit<ListingFailure, 'failed_at'>[]): Promise<void> {
+    async record(failures: FailureRecord[]): Promise<void> {
       if (failures.length === 0) return;
       const latest = new Map(failures.map((f) => [f.listing_id, f]));
       await knex('listing_failures')
@@ -72,9 +80,8 @@ export function createListingFailureRepository(knex: Knex) {
           listing_id: listingId,
           status: 'failed',
           failure: {
-            listing_id: listingId,
             code: String(row.code),
-            reason: String(row.reason),
+            message: String(row.reason),
             topic: String(row.topic),
             origin: String(row.origin),
             failed_at: (row.failed_at as Date).toISOString(),

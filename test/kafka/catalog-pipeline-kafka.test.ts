@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import { type System, startSystem } from '../../services/system/system.ts';
 import { openCodec } from '../../shared/bus/open-bus.ts';
 import { deadLetterTopic, TOPICS } from '../../shared/events/topics.ts';
-import { FAST_CONSUMER } from '../support/bus-harness.ts';
+import { kafkaTestVariables } from '../support/bus-harness.ts';
 import { runCoreScenario } from '../support/catalog-scenario.ts';
 import { type KafkaMock, startKafkaMock } from '../support/kafka-mock.ts';
 import { tempHome, testConfig, testLogger } from '../support/temp-home.ts';
@@ -28,12 +28,7 @@ after(async () => {
 test('the catalog pipeline on Kafka: enricher and cataloger over the mock cluster, the database embedded', async () => {
   const config = testConfig({
     GROKCAT_HOME: home,
-    KAFKA_BROKERS: mock.bootstrap,
-    KAFKA_TIMESTAMP_LOOKUP: 'false',
-    GROKCAT_CONSUMER_SESSION_TIMEOUT_MS: String(FAST_CONSUMER.sessionTimeoutMs),
-    GROKCAT_CONSUMER_HEARTBEAT_MS: String(FAST_CONSUMER.heartbeatMs),
-    GROKCAT_CONSUMER_RETRY_MAX_MS: String(FAST_CONSUMER.retryBackoffMs),
-    GROKCAT_CONSUMER_RETRY_BASE_MS: '20',
+    ...kafkaTestVariables(mock.bootstrap),
   });
   system = await startSystem({ config, log: testLogger() });
   await runCoreScenario({

@@ -13,7 +13,7 @@ import type { EventCodec } from '../../shared/events/event-codec.ts';
 import { deadLetterTopic, TOPICS } from '../../shared/events/topics.ts';
 import { KAFKA_API, KAFKA_ERROR } from '../../shared/kafka-mock/mock-cluster-process.ts';
 import { waitFor } from '../support/bus-contract.ts';
-import { FAST_CONSUMER } from '../support/bus-harness.ts';
+import { kafkaTestVariables } from '../support/bus-harness.ts';
 import { type Scenario, writeScenarioPhotos } from '../support/catalog-scenario.ts';
 import { runCli } from '../support/cli-process.ts';
 import { type KafkaMock, startKafkaMock } from '../support/kafka-mock.ts';
@@ -42,12 +42,7 @@ before(async () => {
   }
   config = testConfig({
     GROKCAT_HOME: home,
-    KAFKA_BROKERS: mock.bootstrap,
-    KAFKA_TIMESTAMP_LOOKUP: 'false',
-    GROKCAT_CONSUMER_SESSION_TIMEOUT_MS: String(FAST_CONSUMER.sessionTimeoutMs),
-    GROKCAT_CONSUMER_HEARTBEAT_MS: String(FAST_CONSUMER.heartbeatMs),
-    GROKCAT_CONSUMER_RETRY_MAX_MS: String(FAST_CONSUMER.retryBackoffMs),
-    GROKCAT_CONSUMER_RETRY_BASE_MS: '20',
+    ...kafkaTestVariables(mock.bootstrap),
   });
   codec = openCodec(config);
   system = await startSystem({ config, log: testLogger() });

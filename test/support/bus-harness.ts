@@ -36,6 +36,13 @@ const consumerEnv = {
   GROKCAT_CONSUMER_RETRY_BASE_MS: '20',
 };
 
+/** The variables of a grokcat on the Kafka mock in a test: its brokers, no time lookup, fast consumers. */
+export const kafkaTestVariables = (bootstrap: string): Record<string, string> => ({
+  KAFKA_BROKERS: bootstrap,
+  KAFKA_TIMESTAMP_LOOKUP: 'false',
+  ...consumerEnv,
+});
+
 export async function createEmbeddedHarness(): Promise<BusHarness> {
   const { home, cleanup } = tempHome('grokcat-bus-');
   const database: Database = await openDatabase(testConfig({ GROKCAT_HOME: home }), { log: testLogger() });
@@ -104,13 +111,7 @@ export async function createKafkaHarness(): Promise<BusHarness> {
     group: () => `g-${random()}`,
     newBus,
     childEnv: (extra = {}) =>
-      cleanEnv({
-        KAFKA_BROKERS: mock.bootstrap,
-        KAFKA_TIMESTAMP_LOOKUP: 'false',
-        GROKCAT_LOG_LEVEL: 'warn',
-        ...consumerEnv,
-        ...extra,
-      }),
+      cleanEnv({ ...kafkaTestVariables(mock.bootstrap), GROKCAT_LOG_LEVEL: 'warn', ...extra }),
     mock,
     async close() {
       for (const b of buses) await b.close().catch(() => {});

@@ -212,14 +212,15 @@ export function registerListingRoutes(app: FastifyInstance, api: ApiContext): vo
     async (request) => {
       const id = request.params.id;
       const [listing, status] = await Promise.all([api.queries.getListing(id), api.failures.status(id)]);
-      if (!listing) {
-        if (status?.failure) throw failed(status.failure);
+      // A listing row means a status too; only a listing refused before it was written has none.
+      if (!listing || !status) {
+        if (status?.failure) throw failed(id, status.failure);
         throw notFound(id);
       }
       return {
         ...api.withImageUrl(listing),
-        status: status?.status ?? (listing.product_id === null ? 'enriched' : 'cataloged'),
-        failure: status?.failure ? failureOf(status.failure) : null,
+        status: status.status,
+        failure: status.failure,
         images: listing.images.map(({ kept, ...image }) => ({
           ...image,
           url: kept ? api.links.url(listing.id, image.position) : null,
@@ -245,11 +246,7 @@ export function registerListingRoutes(app: FastifyInstance, api: ApiContext): vo
     async (request) => {
       const status = await api.failures.status(request.params.id);
       if (!status) throw notYetKnown(request.params.id);
-      return {
-        listing_id: status.listing_id,
-        status: status.status,
-        failure: status.failure ? failureOf(status.failure) : null,
-      };
+      return status;
     },
   );
 
@@ -286,15 +283,7 @@ const notYetKnown = (id: string) =>
     `no listing ${id} is known yet: a listing just published appears within seconds, and one that fails says so here`,
   );
 
-const failureOf = (f: ListingFailure) => ({
-  code: f.code,
-  message: f.reason,
-  topic: f.topic,
-  origin: f.origin,
-  failed_at: f.failed_at,
-});
-
-const failed = (f: ListingFailure) =>
-  new GrokcatError('LISTING_FAILED', `listing ${f.listing_id} failed: ${f.code}: ${f.reason}`, {
-    details: { failure: failureOf(f) },
+const failed = (id: string, failure: ListingFailure) =>
+  new GrokcatError('LISTING_FAILED', `listing ${id} failed: ${failure.code}: ${failure.message}`, {
+    details: { failure },
   });

@@ -27,7 +27,7 @@ export function isPermanentKafkaError(error: unknown): boolean {
 /** A failed publish as a GrokcatError that carries kafkajs's verdict: permanent or worth a retry. */
 export function publishError(error: unknown): GrokcatError {
   const e = (error ?? {}) as KafkaJsErrorShape;
-  const type = e.type ?? (e.cause as KafkaJsErrorShape | undefined)?.type;
+  const type = chain(error).find((link) => link.type)?.type;
   const detail = `${e.message ?? String(error)}${type ? ` (${type})` : ''}`;
   return isPermanentKafkaError(error)
     ? new GrokcatError('BUS_PUBLISH_REJECTED', `Kafka refused the message for good: ${detail}`, {
@@ -56,10 +56,5 @@ function chain(error: unknown): KafkaJsErrorShape[] {
  * controller (kafkajs: "Broker 0 not found in the cached metadata"), older brokers lack the API.
  */
 export function isCreateTopicsUnsupported(error: unknown): boolean {
-  return chain(error).some(
-    (e) =>
-      NAMES_OF_UNSUPPORTED.has(e.name ?? '') ||
-      e.type === 'UNSUPPORTED_VERSION' ||
-      /not found in the cached metadata/.test(e.message ?? ''),
-  );
+  return chain(error).some((e) => NAMES_OF_UNSUPPORTED.has(e.name ?? '') || e.type === 'UNSUPPORTED_VERSION');
 }
