@@ -39,6 +39,7 @@ const summaryProperties = {
   product_id: nullable('integer'),
   category: nullable('string'),
   category_confidence: nullable('number'),
+  category_known: nullable('boolean'),
   attributes: scores,
   model_version: nullable('string'),
   received_at: { type: 'string', format: 'date-time' },
@@ -136,6 +137,15 @@ export const API_SCHEMAS = [
     ...strict(
       {
         model_version: { type: 'string' },
+        known: {
+          type: 'boolean',
+          description:
+            'false: the photo lies outside what the model knows; category is its closest guess, attributes and queries are withheld',
+        },
+        novelty: {
+          ...nullable('number'),
+          description: "the model's novelty score (null: no open-set output)",
+        },
         category: labelConfidence,
         top_categories: { type: 'array', items: labelConfidence },
         attributes: {

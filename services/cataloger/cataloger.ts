@@ -20,6 +20,7 @@ interface ListingEnriched {
   listing_id: string;
   model_version: string;
   category: { label: string; confidence: number };
+  known: boolean;
   attributes: { group: string; label: string; confidence: number }[];
   queries: { query: string; confidence: number }[];
   embedding: number[];
@@ -76,6 +77,7 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
       embedding_space: space,
       category: e.category.label,
       category_confidence: Math.min(1, Math.max(0, e.category.confidence)),
+      category_known: e.known,
       attributes: groupAttributes(e.attributes),
       queries: e.queries.map((q) => ({ query: q.query, p: q.confidence })),
       embedding: e.embedding,

@@ -23,7 +23,7 @@ export const EXAMPLES = [
   'grokcat eval catalog --json                     # canonicalization and price quality of a demo run',
   'grokcat train --dataset fashion-mnist           # retrain the heads, gate, publish',
   'grokcat model list                              # versions, status, metrics',
-  'grokcat model rollback reference-fmnist-v2      # serve an earlier version again',
+  'grokcat model rollback reference-fmnist-v3      # serve an earlier version again',
   'grokcat model import-trunk                      # convert the nsfwjs trunk to ONNX',
   'grokcat model train-reference                   # rebuild the shipped reference heads',
   'grokcat replay --topic listings.created --from earliest --republish listings.created   # backfill',

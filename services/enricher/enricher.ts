@@ -106,6 +106,8 @@ export function createEnricher(deps: EnricherDeps): {
             source_event_id: event.eventId,
             model_version: version,
             category: prediction.category,
+            known: prediction.known,
+            novelty: prediction.novelty,
             top_categories: prediction.top_categories,
             attributes: prediction.attributes,
             queries: prediction.queries,

@@ -8,6 +8,7 @@ import type { RawOutputs } from '../../shared/model/postprocess.ts';
  *   the listing: the zip on the back view, the label on the close-up);
  * - embedding: the mean of the L2-normalised photo embeddings, normalised again (the usual
  *   multi-view descriptor: the listing sits between its views on the unit sphere).
+ * - novelty: the minimum over photos (the listing is known when one photo shows what the model knows).
  * Photos count equally; a listing with one photo gets that photo's outputs unchanged.
  */
 export function aggregatePhotos(photos: RawOutputs[]): RawOutputs {
@@ -37,5 +38,8 @@ export function aggregatePhotos(photos: RawOutputs[]): RawOutputs {
     attributes: max((raw) => raw.attributes),
     queries: max((raw) => raw.queries),
     embedding: embedding.map((v) => v / norm),
+    ...(photos.every((raw) => raw.novelty !== undefined)
+      ? { novelty: Math.min(...photos.map((raw) => raw.novelty as number)) }
+      : {}),
   };
 }

@@ -18,7 +18,7 @@ const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(v
 
 // The newest enrichment of each listing (any model version): what the listing looks like now.
 const LATEST_ENRICHMENT = `LEFT JOIN LATERAL (
-    SELECT model_version, category, category_confidence, attributes, queries, updated_at
+    SELECT model_version, category, category_confidence, category_known, attributes, queries, updated_at
       FROM enrichments WHERE listing_id = l.id ORDER BY updated_at DESC LIMIT 1) e ON true`;
 const COVER = `LEFT JOIN LATERAL (
     SELECT position FROM listing_images WHERE listing_id = l.id AND status = 'ok'
@@ -26,14 +26,15 @@ const COVER = `LEFT JOIN LATERAL (
 
 // What listingSummary reads, over listings `l`, the latest enrichment `e` and the cover `c`.
 const SUMMARY_COLUMNS = `l.id, l.title, l.price_minor, l.currency, l.condition, l.product_id, l.received_at,
-  e.model_version, e.category, e.category_confidence, e.attributes, c.position AS cover_position`;
+  e.model_version, e.category, e.category_confidence, e.category_known, e.attributes, c.position AS cover_position`;
 
 /** SQL conditions (with bindings) for the filters, over listings `l` and the latest enrichment `e`. */
 function filterSql(filters: ListingFilters): { sql: string; bindings: (string | number)[] } {
   const parts: string[] = [];
   const bindings: (string | number)[] = [];
   if (filters.category) {
-    parts.push('e.category = ?');
+    // A listing whose photos the model declared unknown has a guess, not a category.
+    parts.push('e.category = ? AND e.category_known');
     bindings.push(filters.category);
   }
   for (const attribute of filters.attributes ?? []) {
@@ -74,6 +75,9 @@ function listingSummary(r: Record<string, unknown>) {
     product_id: num(r.product_id),
     category: str(r.category),
     category_confidence: num(r.category_confidence),
+    /** False: the model said it does not know this kind of photo; category is its closest guess. */
+    category_known:
+      r.category_known === null || r.category_known === undefined ? null : Boolean(r.category_known),
     attributes: json<Record<string, { label: string; p: number }[]> | null>(r.attributes) ?? {},
     model_version: str(r.model_version),
     cover_position: num(r.cover_position),

@@ -32,6 +32,8 @@ export interface EnrichmentRecord {
   embedding_space: string;
   category: string;
   category_confidence: number;
+  /** False: an open-set model declared the photos outside what it knows (category is a guess). */
+  category_known: boolean;
   attributes: Record<string, { label: string; p: number }[]>;
   queries: { query: string; p: number }[];
   embedding: number[];

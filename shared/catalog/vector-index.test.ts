@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { vectorLiteral, vectorSql } from './vector-index.ts';
 
 test('vector SQL inlines only plain embedding-space names and sane dimensions', () => {
-  const sql = vectorSql('reference-fmnist-v2', 256);
-  assert.equal(sql.where('e'), "e.embedding_space = 'reference-fmnist-v2'");
+  const sql = vectorSql('reference-fmnist-v3', 256);
+  assert.equal(sql.where('e'), "e.embedding_space = 'reference-fmnist-v3'");
   assert.equal(sql.cast, 'embedding::vector(256)');
   assert.match(sql.indexName, /^enrichments_hnsw_[0-9a-f]{16}$/);
   assert.throws(() => vectorSql("x'; DROP TABLE listings; --", 256), /not a plain name/);

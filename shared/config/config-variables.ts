@@ -269,8 +269,9 @@ export const CONFIG_VARIABLES = {
     schema: positiveInt(100_000_000),
   },
   GROKCAT_TRAINER_EPOCHS: {
-    default: '15',
-    description: 'Passes over the training rows per run.',
+    default: '60',
+    description:
+      'The most passes over the training rows per fit; each fit stops early on validation rows carved from the training rows.',
     schema: positiveInt(10_000),
   },
   GROKCAT_TRAINER_BATCH_SIZE: {
@@ -280,7 +281,8 @@ export const CONFIG_VARIABLES = {
   },
   GROKCAT_TRAINER_LEARNING_RATE: {
     default: '0.01',
-    description: 'Adam learning rate of the heads.',
+    description:
+      'The largest Adam learning rate tried for the heads (a third and a tenth of it are tried too).',
     schema: positiveNumber,
   },
   GROKCAT_TRAINER_LOSS_WEIGHTS: {

@@ -42,6 +42,7 @@ const RELEASED_FINGERPRINTS: Record<string, string> = {
   'listings.created.v1': 'fb43ef14140e5a03',
   'listings.created.v2': 'a511674c92a0759e',
   'listings.enriched.v1': 'fe75adc8bc0416d2',
+  'listings.enriched.v2': '2b0ea4d3f06be50d',
   'models.published.v1': '67114c17e2e93d23',
   'photos.tagged.v1': 'e4dbf32de9cbc305',
   'photos.uploaded.v1': '4fd3f0c4d9e1d4b0',

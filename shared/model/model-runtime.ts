@@ -137,6 +137,7 @@ export async function createModelRuntime(
           category: slice(card.outputs.category, i),
           attributes: slice(card.outputs.attributes, i),
           queries: slice(card.outputs.queries, i),
+          ...(card.outputs.novelty ? { novelty: slice(card.outputs.novelty, i)[0] ?? 0 } : {}),
         });
       });
       metrics.run(batch.length, performance.now() - started, loaded.files.version);

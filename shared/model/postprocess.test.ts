@@ -2,14 +2,22 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { parseModelCard } from './grok/model-card.ts';
+import { type ModelCard, parseModelCard } from './grok/model-card.ts';
 import { REFERENCE_ASSETS } from './model-store.ts';
 import { binaryCode, hammingDistance, postprocess } from './postprocess.ts';
 
-const card = parseModelCard(
+const shipped = parseModelCard(
   JSON.parse(readFileSync(path.join(REFERENCE_ASSETS, 'card.json'), 'utf8')),
   'reference',
 );
+// The shipped labels without calibration, thresholds at 0.5 and no open set: figures stay readable.
+const { open_set: _, ...withoutOpenSet } = shipped;
+const card: ModelCard = {
+  ...withoutOpenSet,
+  categories: { labels: shipped.categories.labels },
+  attributes: { ...shipped.attributes, thresholds: shipped.attributes.thresholds.map(() => 0.5) },
+  queries: { ...shipped.queries, thresholds: shipped.queries.thresholds.map(() => 0.5) },
+};
 
 test('the binary code keeps one sign bit per embedding dimension, most significant bit first', () => {
   const embedding = new Float32Array(16);
@@ -42,6 +50,35 @@ test('postprocess ranks categories and keeps attributes and queries over their t
     [card.queries.vocabulary[6], card.queries.vocabulary[0]],
   );
   assert.equal(prediction.binary_code, '0'.repeat(64));
+  assert.equal(prediction.known, true, 'a model without an open-set output knows everything it sees');
+  assert.equal(prediction.novelty, null);
+});
+
+test('open-set answers: over the threshold the photo is unknown, its attributes and queries withheld', () => {
+  const openCard: ModelCard = {
+    ...card,
+    outputs: { ...card.outputs, novelty: 'novelty' },
+    open_set: { method: 'mahalanobis', threshold: 2, chosen_on: 'test' },
+  };
+  const raw = (novelty: number) => ({
+    category: Float32Array.from(card.categories.labels, (_, i) => (i === 3 ? 0.9 : 0.01)),
+    attributes: new Float32Array(card.attributes.thresholds.length).fill(0.9),
+    queries: new Float32Array(card.queries.vocabulary.length).fill(0.9),
+    embedding: new Float32Array(card.embedding_dim).fill(0.1),
+    novelty,
+  });
+  const known = postprocess(openCard, raw(1.5));
+  assert.equal(known.known, true);
+  assert.ok(known.attributes.length > 0 && known.queries.length > 0);
+  const unknown = postprocess(openCard, raw(2.5));
+  assert.equal(unknown.known, false);
+  assert.equal(unknown.novelty, 2.5);
+  assert.deepEqual([unknown.attributes, unknown.queries], [[], []]);
+  assert.equal(unknown.category.label, card.categories.labels[3], 'the closest guess stays, marked unknown');
+  assert.throws(
+    () => parseModelCard({ ...openCard, outputs: card.outputs }, 'o.json'),
+    /open_set needs outputs.novelty/,
+  );
 });
 
 test('a model card that does not add up is refused, naming what is wrong', () => {

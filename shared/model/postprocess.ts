@@ -2,6 +2,10 @@ import { applyIsotonic } from '../training/calibration.ts';
 import { attributeLabels, type ModelCard } from './grok/model-card.ts';
 
 export interface Prediction {
+  /** False: the photo lies outside what the model knows (card open_set); category not to be trusted. */
+  known: boolean;
+  /** The model's novelty score (null: the model has no open-set output). */
+  novelty: number | null;
   category: { label: string; confidence: number };
   top_categories: { label: string; confidence: number }[];
   attributes: { group: string; label: string; confidence: number }[];
@@ -16,6 +20,8 @@ export interface RawOutputs {
   category: Float32Array;
   attributes: Float32Array;
   queries: Float32Array;
+  /** Distance from the training photos (models with an open-set output). */
+  novelty?: number;
 }
 
 const round = (value: number) => Math.round(value * 10_000) / 10_000;
@@ -44,8 +50,17 @@ export function hammingDistance(a: string, b: string): number {
   return distance;
 }
 
-/** One image's raw model outputs into a prediction, using the card's labels and thresholds. */
+/** Whether the card's open-set rule accepts a novelty score (models without one know everything). */
+export const isKnown = (card: ModelCard, novelty: number | undefined) =>
+  !card.open_set || novelty === undefined || novelty <= card.open_set.threshold;
+
+/**
+ * One image's raw model outputs into a prediction, using the card's labels and thresholds. An
+ * unknown photo keeps its ranked categories (for the curious) but no attributes or queries: they
+ * would restate a category the model does not believe.
+ */
 export function postprocess(card: ModelCard, raw: RawOutputs, topK = 5): Prediction {
+  const known = isKnown(card, raw.novelty);
   const categories = [...raw.category]
     .map((confidence, i) => ({
       label: card.categories.labels[i] ?? `#${i}`,
@@ -72,10 +87,12 @@ export function postprocess(card: ModelCard, raw: RawOutputs, topK = 5): Predict
     .sort((a, b) => b.confidence - a.confidence)
     .map(({ threshold: _, ...entry }) => entry);
   return {
+    known,
+    novelty: raw.novelty === undefined ? null : round(raw.novelty),
     category: categories[0] ?? { label: 'unknown', confidence: 0 },
     top_categories: categories.slice(0, topK),
-    attributes,
-    queries,
+    attributes: known ? attributes : [],
+    queries: known ? queries : [],
     embedding: [...raw.embedding],
     binary_code: binaryCode(raw.embedding),
   };

@@ -45,7 +45,14 @@ function candidateCard(args: {
       std: [1, 1, 1],
       fit: 'contain',
     },
-    outputs: { embedding: 'embedding', category: 'category', attributes: 'attributes', queries: 'queries' },
+    outputs: {
+      embedding: 'embedding',
+      category: 'category',
+      attributes: 'attributes',
+      queries: 'queries',
+      ...(run.heads.novelty ? { novelty: 'novelty' } : {}),
+    },
+    ...(run.heads.novelty ? { open_set: { method: 'mahalanobis', ...run.openSet } } : {}),
     embedding_dim: run.heads.embedding.outputs,
     // A trained projection starts a new space; a carried-over one keeps the serving model's.
     embedding_space: run.embeddingTrained || !args.serving ? args.version : embeddingSpace(args.serving.card),
@@ -62,8 +69,8 @@ function candidateCard(args: {
       `${attributeGroups.map((g) => g.name).join(', ') || 'no groups'}, ${dataset.queries.length} search queries.`,
     limitations:
       'Linear heads on a frozen trunk (ImageNet MobileNetV2, partly fine-tuned by nsfwjs for another task) with GeM p fixed at 3: ' +
-      'fine detail the trunk does not separate cannot be learned. Labels and metrics are those of the training data; categories ' +
-      'it never saw are forced into known ones.',
+      'fine detail the trunk does not separate cannot be learned. Labels and metrics are those of the training data; photos unlike ' +
+      'the training photos are declared unknown (open_set), the others are forced into a known category.',
   };
 }
 
@@ -131,6 +138,8 @@ export interface GateDecision {
   pass: boolean;
   published: boolean;
   regressions: { metric: string; candidate: number; serving: number }[];
+  /** The candidate does not beat a trivial baseline measured on the same rows (gate refuses). */
+  below_baseline: { metric: string; candidate: number; baseline: string; value: number }[];
   serving_version: string | null;
   serving_metrics: Record<string, number> | null;
   /** Where the serving metrics came from: the serving heads on the same evaluation rows, or its stored metrics. */
@@ -178,6 +187,7 @@ export async function gateAndPublish(args: {
     pass: verdict.pass,
     published: false,
     regressions: verdict.regressions,
+    below_baseline: verdict.below_baseline,
     serving_version: serving?.version ?? null,
     serving_metrics: baseline,
     compared_with: args.run.servingMetrics ? 'same-rows' : baseline ? 'stored-metrics' : 'nothing',
@@ -189,7 +199,11 @@ export async function gateAndPublish(args: {
       ...decision,
     });
     args.log.warn(
-      { version: args.candidate.version, regressions: verdict.regressions },
+      {
+        version: args.candidate.version,
+        regressions: verdict.regressions,
+        below_baseline: verdict.below_baseline,
+      },
       verdict.pass ? 'candidate kept, not published' : 'candidate refused by the gate',
     );
     return decision;

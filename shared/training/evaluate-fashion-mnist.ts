@@ -1,6 +1,7 @@
 import { prepareRawPixels } from '../image/image-decoder.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ModelRuntime } from '../model/model-runtime.ts';
+import { isKnown } from '../model/postprocess.ts';
 import { FASHION_MNIST_CLASSES, readFashionMnist } from '../model/reference/fashion-mnist.ts';
 
 export interface FashionMnistEvaluation {
@@ -10,6 +11,8 @@ export interface FashionMnistEvaluation {
   model_version: string;
   top1: number;
   top5: number;
+  /** Test images the model declares unknown (open-set models; 0 for the others). */
+  unknown_rate: number;
   per_class_top1: Record<string, number>;
   images_per_second: number;
 }
@@ -35,6 +38,7 @@ export async function evaluateFashionMnist(args: {
   const { size, fit, mean, std } = card.input;
   let top1 = 0;
   let top5 = 0;
+  let unknown = 0;
   const perClass = FASHION_MNIST_CLASSES.map(() => ({ right: 0, total: 0 }));
   const started = performance.now();
   const window = 64; // images in flight: enough to fill the runtime's batches
@@ -45,6 +49,7 @@ export async function evaluateFashionMnist(args: {
         const pixels = test.images.subarray(index * 784, (index + 1) * 784).map((v) => 255 - v);
         const raw = await runtime.infer(await prepareRawPixels(pixels, 28, 28, 1, { size, fit, mean, std }));
         const truth = labelIndex[test.labels[index] as number] as number;
+        if (!isKnown(card, raw.novelty)) unknown += 1;
         const ranked = [...raw.category.keys()].sort(
           (a, b) => (raw.category[b] as number) - (raw.category[a] as number),
         );
@@ -68,6 +73,7 @@ export async function evaluateFashionMnist(args: {
     model_version: runtime.version,
     top1: Number((top1 / count).toFixed(4)),
     top5: Number((top5 / count).toFixed(4)),
+    unknown_rate: Number((unknown / count).toFixed(4)),
     per_class_top1: Object.fromEntries(
       FASHION_MNIST_CLASSES.map((name, i) => [
         name,

@@ -113,8 +113,15 @@ export function scoreOutputs(args: {
   });
   const multiHot = (field: 'attributes' | 'queries', vocabulary: string[]) =>
     Float32Array.from(rows.flatMap((row) => vocabulary.map((v) => (image(row)[field].includes(v) ? 1 : 0))));
+  const judged = rows.filter((row) => image(row).category !== null);
   const metrics: Record<string, number> = {
     category_top1: topKAccuracy(categoryScores, target.categories.length, categoryLabels, 1),
+    // The share of judged rows whose category the heads have at all: no score can pass it.
+    category_ceiling:
+      judged.length === 0
+        ? 0
+        : judged.filter((row) => args.vocabulary.categories.includes(image(row).category as string)).length /
+          judged.length,
     category_top5: topKAccuracy(categoryScores, target.categories.length, categoryLabels, 5),
     attribute_map: meanAveragePrecision(
       remapColumns(outputs.attributes, args.vocabulary.attributes, target.attributes),
@@ -147,6 +154,7 @@ export function scoreOutputs(args: {
       });
       return out;
     };
+    metrics.product_queries = queries.length;
     metrics.product_recall_at_1 = retrievalRecallAt1({
       queries: embed(queries),
       queryProducts: queries.map((row) => image(row).product ?? ''),
@@ -159,18 +167,38 @@ export function scoreOutputs(args: {
   return { metrics, rows, outputs, categoryScores, categoryLabels };
 }
 
-/** The gate: the candidate passes when no metric both have falls more than `tolerance` below the serving one. */
+/**
+ * The gate: the candidate passes when its category top-1 beats the nearest-class-mean baseline of
+ * the same rows (unless it already sits at the ceiling) and no metric both have falls more than
+ * `tolerance` below the serving one.
+ */
 export function gate(
   candidate: Record<string, number>,
   serving: Record<string, number> | null,
   tolerance: number,
-): { pass: boolean; regressions: { metric: string; candidate: number; serving: number }[] } {
-  if (!serving) return { pass: true, regressions: [] };
-  const regressions = GATED_METRICS.filter(
-    (m) =>
-      candidate[m] !== undefined &&
-      serving[m] !== undefined &&
-      (candidate[m] as number) < (serving[m] as number) - tolerance,
-  ).map((metric) => ({ metric, candidate: candidate[metric] as number, serving: serving[metric] as number }));
-  return { pass: regressions.length === 0, regressions };
+): {
+  pass: boolean;
+  regressions: { metric: string; candidate: number; serving: number }[];
+  below_baseline: { metric: string; candidate: number; baseline: string; value: number }[];
+} {
+  const top1 = candidate.category_top1;
+  const ncm = candidate.category_ncm_top1;
+  const atCeiling = top1 !== undefined && top1 >= (candidate.category_ceiling ?? 1);
+  const below_baseline =
+    top1 !== undefined && ncm !== undefined && top1 <= ncm && !atCeiling
+      ? [{ metric: 'category_top1', candidate: top1, baseline: 'category_ncm_top1', value: ncm }]
+      : [];
+  const regressions = serving
+    ? GATED_METRICS.filter(
+        (m) =>
+          candidate[m] !== undefined &&
+          serving[m] !== undefined &&
+          (candidate[m] as number) < (serving[m] as number) - tolerance,
+      ).map((metric) => ({
+        metric,
+        candidate: candidate[metric] as number,
+        serving: serving[metric] as number,
+      }))
+    : [];
+  return { pass: regressions.length === 0 && below_baseline.length === 0, regressions, below_baseline };
 }

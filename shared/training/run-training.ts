@@ -23,7 +23,9 @@ import { createFeatureExtractor } from './feature-extractor.ts';
 import { categoryProbabilities, pickRows } from './head-outputs.ts';
 import type { LabelledDataset } from './labelled-dataset.ts';
 import { learnedWhitening } from './learned-whitening.ts';
-import { type TrainOptions, trainHeads } from './train-heads.ts';
+import { fitOpenSet } from './open-set.ts';
+import { sanityMetrics } from './sanity-metrics.ts';
+import { type HeadSelection, type TrainOptions, trainHeads } from './train-heads.ts';
 import { planRows, type TrainingRow } from './training-rows.ts';
 
 /**
@@ -55,6 +57,10 @@ export interface ServingHeads {
 
 export interface TrainingRun {
   heads: HeadWeights;
+  /** Learning rate and epochs chosen on validation rows carved from the training rows. */
+  selection: HeadSelection;
+  /** Novelty above which a photo is declared unknown (heads.novelty computes it). */
+  openSet: { threshold: number; chosen_on: string };
   metrics: Record<string, number>;
   /** The serving heads' metrics on the same evaluation rows (null: no comparable serving model). */
   servingMetrics: Record<string, number> | null;
@@ -196,14 +202,15 @@ export async function runTraining(args: {
           seed: settings.seed,
         })
       : carried;
-  const heads = await trainHeads(
+  const categoryOfRow = Int32Array.from(rows, (row) =>
+    row.image.category ? vocabulary.categories.indexOf(row.image.category) : -1,
+  );
+  const { heads, selection } = await trainHeads(
     {
       features: trainFeatures,
       count: rows.length,
       dims,
-      categories: Int32Array.from(rows, (row) =>
-        row.image.category ? vocabulary.categories.indexOf(row.image.category) : -1,
-      ),
+      categories: categoryOfRow,
       categoryCount: vocabulary.categories.length,
       attributes: multiHot(rows, 'attributes', vocabulary.attributes),
       attributeCount: vocabulary.attributes.length,
@@ -241,7 +248,7 @@ export async function runTraining(args: {
             },
           }
         : {}),
-      onEpoch: (epoch) => args.onProgress?.('epochs', epoch, settings.epochs),
+      onProgress: (done, total) => args.onProgress?.('epochs', done, total),
       log,
     },
   );
@@ -292,8 +299,29 @@ export async function runTraining(args: {
     fit.map((t) => t.confidence),
     fit.map((t) => (t.correct ? 1 : 0)),
   );
+  const evalFeatures = pickRows(features, dims, evaluation.rows);
+  const sanity = sanityMetrics({
+    head: heads.category,
+    train: trainFeatures,
+    trainLabels: categoryOfRow,
+    evaluation: evalFeatures,
+    evalLabels: categoryLabels,
+    dims,
+  });
+  const openSet = fitOpenSet({
+    train: trainFeatures,
+    trainRows: rows.length,
+    evaluation: evalFeatures,
+    evalLabels: categoryLabels,
+    categoryCount: width,
+    dims,
+  });
+  // No evaluation row of a known category: nothing to choose a threshold on, no open-set answers.
+  if (Number.isFinite(openSet.threshold) && openSet.threshold > 0) heads.novelty = openSet.novelty;
   const metrics = {
     ...evaluation.metrics,
+    ...sanity,
+    ...openSet.metrics,
     category_ece: Number(
       expectedCalibrationError(
         check.map((t) => t.confidence),
@@ -322,6 +350,11 @@ export async function runTraining(args: {
   log.info({ metrics, serving: servingMetrics }, 'evaluated the candidate');
   return {
     heads,
+    selection,
+    openSet: {
+      threshold: openSet.threshold,
+      chosen_on: '99th percentile of the novelty of the even evaluation rows of known categories',
+    },
     metrics,
     servingMetrics,
     calibration,

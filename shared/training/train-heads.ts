@@ -1,46 +1,17 @@
-import * as tf from '@tensorflow/tfjs';
 import type { Logger } from '../log/logger.ts';
 import type { Dense, HeadWeights } from '../model/grok/head-weights.ts';
-import {
-  minePairs,
-  multiLabelArcFace,
-  multiLabelSoftmax,
-  pairwiseDoubleMargin,
-  softmaxCrossEntropy,
-  weightedSum,
-} from './grok-losses.ts';
+import { fitStandardiser, foldIntoRaw, standardise, unfoldFromRaw } from './feature-standardiser.ts';
+import { type FittedLayers, fitHeads, type LossWeights, type TrainingSet } from './head-fit.ts';
 import { seededUniform } from './seeded-random.ts';
 import { selectTrainingBackend, type TrainingBackend } from './tfjs-backend.ts';
 
-export interface TrainingSet {
-  /** n x F shared features (GeM-pooled, L2-normalised), row-major. */
-  features: Float32Array;
-  count: number;
-  dims: number;
-  /** Category index per row, -1 when unknown. */
-  categories: Int32Array;
-  categoryCount: number;
-  /** n x A multi-hot, n x Q multi-hot. */
-  attributes: Float32Array;
-  attributeCount: number;
-  queries: Float32Array;
-  queryCount: number;
-  /** Product index per row (-1: none); rows sharing one are the same product. */
-  products: Int32Array;
-  productCount: number;
-}
-
-export interface LossWeights {
-  category: number;
-  attributes: number;
-  queries: number;
-  arcface: number;
-  pairwise: number;
-}
+export { denseOf, type LossWeights, type TrainingSet } from './head-fit.ts';
 
 export interface TrainOptions {
+  /** The most passes over the training rows; early stopping on the validation rows picks fewer. */
   epochs: number;
   batchSize: number;
+  /** The largest Adam learning rate tried; a third and a tenth of it are tried too. */
   learningRate: number;
   weights: LossWeights;
   /** The embedding projection to start from (and keep, when there are no product labels). */
@@ -52,167 +23,139 @@ export interface TrainOptions {
   seed: number;
   /** tfjs backend (default wasm; see tfjs-backend.ts). */
   backend?: TrainingBackend;
-  /** Warm start: heads to continue from (shapes must match); random where absent. */
+  /** Warm start: heads (on raw features) to continue from (shapes must match); random where absent. */
   initial?: Partial<Record<'category' | 'attributes' | 'queries', Dense>>;
-  /** Called after each epoch with its mean loss. */
-  onEpoch?: (epoch: number, loss: number) => void;
+  /** Share of the training rows (by product) held out to choose learning rate and epochs. */
+  validationShare?: number;
+  /** Epochs without a better validation loss before a fit stops. */
+  patience?: number;
+  /** Epochs run so far of the most this run can take (every fit of the search, then the final one). */
+  onProgress?: (done: number, total: number) => void;
   log: Logger;
 }
 
-/** A trained tfjs layer as plain arrays. */
-export const denseOf = async (weight: tf.Variable, bias: tf.Variable): Promise<Dense> => {
-  const [inputs, outputs] = weight.shape as [number, number];
-  return {
-    inputs,
-    outputs,
-    weight: (await weight.data()) as Float32Array,
-    bias: (await bias.data()) as Float32Array,
-  };
-};
+/** How the run chose its learning rate and epochs, on validation rows carved from the training rows. */
+export interface HeadSelection {
+  learning_rate: number;
+  epochs: number;
+  validation_rows: number;
+  validation_loss: number | null;
+  tried: { learning_rate: number; best_epoch: number; epochs_run: number; validation_loss: number | null }[];
+}
+
+export interface TrainedHeads {
+  heads: HeadWeights;
+  selection: HeadSelection;
+}
+
+/** Fewer validation (or fitting) rows than this and the options' rate and epochs are used as given. */
+const MIN_VALIDATION_ROWS = 10;
+const RATE_STEPS = [1, 1 / 3, 1 / 10];
+
+/** Rows held out for validation: whole products (or single rows), drawn with the run's seed. */
+export function validationSplit(set: TrainingSet, share: number, seed: number) {
+  const random = seededUniform(seed + 17);
+  const held = new Map<string, boolean>();
+  const fit: number[] = [];
+  const validation: number[] = [];
+  for (let row = 0; row < set.count; row++) {
+    const product = set.products[row] as number;
+    const group = product >= 0 ? `p${product}` : `r${row}`;
+    if (!held.has(group)) held.set(group, random() < share);
+    (held.get(group) ? validation : fit).push(row);
+  }
+  return { fit, validation };
+}
 
 /**
- * Trains the heads on cached shared features with GrokNet's losses, weighted per task: softmax
- * cross-entropy (categories), multi-label softmax (attributes, queries), and, when rows carry
- * product identities, multi-label ArcFace on the embedding with one centre per product plus the
- * pairwise double-margin loss with hardest in-batch negatives. Mini-batches of shuffled rows, Adam.
+ * Trains the heads on standardised shared features (standardiser fitted on the training rows and
+ * folded into the returned layers, so the served graph still reads the raw feature): first one fit
+ * per learning rate on the training rows less a validation share, each stopped early on the
+ * validation loss; then the chosen rate and epoch count on every training row. Test rows are
+ * never seen here.
  */
-export async function trainHeads(set: TrainingSet, options: TrainOptions): Promise<HeadWeights> {
+export async function trainHeads(set: TrainingSet, options: TrainOptions): Promise<TrainedHeads> {
   const backend = await selectTrainingBackend(options.backend ?? 'wasm', options.log);
-  options.log.info({ backend, rows: set.count }, 'training heads');
-  const { dims, count } = set;
-  let seed = options.seed;
-  const init = (shape: [number, number], name: string) => {
-    seed += 1;
-    return tf.variable(tf.randomNormal(shape, 0, 0.01, 'float32', seed), true, name);
+  const standardiser = fitStandardiser(set.features, set.count, set.dims);
+  const z: TrainingSet = { ...set, features: standardise(set.features, set.dims, standardiser) };
+  const initial: Partial<FittedLayers> & { embedding: Dense } = {
+    embedding: unfoldFromRaw(options.embedding, standardiser),
   };
-  const head = (name: 'category' | 'attributes' | 'queries', outputs: number) => {
+  for (const name of ['category', 'attributes', 'queries'] as const) {
     const start = options.initial?.[name];
-    if (start && start.inputs === dims && start.outputs === outputs) {
-      return {
-        w: tf.variable(tf.tensor2d(start.weight, [dims, outputs]), true, `${name}_w`),
-        b: tf.variable(tf.tensor1d(start.bias), true, `${name}_b`),
-      };
-    }
-    return { w: init([dims, outputs], `${name}_w`), b: tf.variable(tf.zeros([outputs]), true, `${name}_b`) };
-  };
-  const category = head('category', set.categoryCount);
-  const attributes = head('attributes', set.attributeCount);
-  const queries = head('queries', set.queryCount);
-  const hasProducts = set.productCount > 0 && (options.weights.arcface > 0 || options.weights.pairwise > 0);
-  const embedding = {
-    w: tf.variable(
-      tf.tensor2d(options.embedding.weight, [dims, options.embeddingDim]),
-      hasProducts,
-      'embedding_w',
-    ),
-    b: tf.variable(tf.tensor1d(options.embedding.bias), hasProducts, 'embedding_b'),
-  };
-  const centres = hasProducts ? init([set.productCount, options.embeddingDim], 'product_centres') : null;
-  const optimizer = tf.train.adam(options.learningRate);
-
-  const order = Array.from({ length: count }, (_, i) => i);
-  const random = seededUniform(options.seed);
-  for (let epoch = 1; epoch <= options.epochs; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j] as number, order[i] as number];
-    }
-    let total = 0;
-    let batches = 0;
-    for (let start = 0; start < count; start += options.batchSize) {
-      const rows = order.slice(start, start + options.batchSize);
-      const pick = (data: Float32Array, width: number) => {
-        const out = new Float32Array(rows.length * width);
-        rows.forEach((row, k) => {
-          out.set(data.subarray(row * width, (row + 1) * width), k * width);
-        });
-        return tf.tensor2d(out, [rows.length, width]);
-      };
-      const x = pick(set.features, dims);
-      const yCategory = tf.tensor1d(
-        rows.map((r) => set.categories[r] as number),
-        'int32',
-      );
-      const yAttributes = pick(set.attributes, set.attributeCount);
-      const yQueries = pick(set.queries, set.queryCount);
-      const productIds = rows.map((r) => set.products[r] as number);
-      const productTargets = hasProducts
-        ? (tf
-            .oneHot(
-              tf.tensor1d(
-                productIds.map((p) => Math.max(p, 0)),
-                'int32',
-              ),
-              set.productCount,
-            )
-            .mul(tf.tensor1d(productIds.map((p) => (p >= 0 ? 1 : 0))).expandDims(1)) as tf.Tensor2D)
-        : null;
-      const pairs = hasProducts
-        ? minePairs(
-            tf.tidy(() => x.matMul(embedding.w).add(embedding.b) as tf.Tensor2D),
-            productIds,
-          )
-        : null;
-      const loss = optimizer.minimize(
-        () =>
-          tf.tidy(() => {
-            const logits = (head: { w: tf.Variable; b: tf.Variable }) =>
-              x.matMul(head.w).add(head.b) as tf.Tensor2D;
-            const parts = [
-              { loss: softmaxCrossEntropy(logits(category), yCategory), weight: options.weights.category },
-              {
-                loss: multiLabelSoftmax(logits(attributes), yAttributes),
-                weight: options.weights.attributes,
-              },
-              { loss: multiLabelSoftmax(logits(queries), yQueries), weight: options.weights.queries },
-            ];
-            if (hasProducts && centres && productTargets && pairs) {
-              const e = logits(embedding);
-              parts.push({
-                loss: multiLabelArcFace(
-                  e,
-                  centres as tf.Tensor as tf.Tensor2D,
-                  productTargets,
-                  options.arcface,
-                ),
-                weight: options.weights.arcface,
-              });
-              parts.push({
-                loss: pairwiseDoubleMargin(e, pairs, options.pairwise),
-                weight: options.weights.pairwise,
-              });
-            }
-            return weightedSum(parts);
-          }),
-        true,
-      );
-      total += (await loss?.data())?.[0] ?? 0;
-      batches += 1;
-      tf.dispose([x, yCategory, yAttributes, yQueries]);
-      if (loss) loss.dispose();
-      if (productTargets) productTargets.dispose();
-    }
-    const mean = Number((total / Math.max(1, batches)).toFixed(4));
-    options.log.info({ epoch, loss: mean }, 'training heads');
-    options.onEpoch?.(epoch, mean);
+    if (start) initial[name] = unfoldFromRaw(start, standardiser);
   }
-  const heads: HeadWeights = {
-    gemP: options.gemP,
-    embedding: await denseOf(embedding.w, embedding.b),
-    category: await denseOf(category.w, category.b),
-    attributes: await denseOf(attributes.w, attributes.b),
-    queries: await denseOf(queries.w, queries.b),
+  const { fit, validation } = validationSplit(set, options.validationShare ?? 0.15, options.seed);
+  const search = validation.length >= MIN_VALIDATION_ROWS && fit.length >= MIN_VALIDATION_ROWS;
+  const rates = search ? RATE_STEPS.map((step) => options.learningRate * step) : [];
+  const total = (rates.length + 1) * options.epochs;
+  let done = 0;
+  const common = {
+    batchSize: options.batchSize,
+    weights: options.weights,
+    embeddingDim: options.embeddingDim,
+    arcface: options.arcface,
+    pairwise: options.pairwise,
+    seed: options.seed,
+    log: options.log,
+    initial,
   };
-  tf.dispose([
-    category.w,
-    category.b,
-    attributes.w,
-    attributes.b,
-    queries.w,
-    queries.b,
-    embedding.w,
-    embedding.b,
-    ...(centres ? [centres] : []),
-  ]);
-  return heads;
+  options.log.info(
+    { backend, rows: set.count, validation_rows: search ? validation.length : 0, rates },
+    'training heads',
+  );
+  const tried: HeadSelection['tried'] = [];
+  for (const learningRate of rates) {
+    const result = await fitHeads(z, fit, {
+      ...common,
+      learningRate,
+      epochs: options.epochs,
+      monitor: { rows: validation, patience: options.patience ?? 5 },
+      onEpoch: () => options.onProgress?.(++done, total),
+    });
+    done += options.epochs - result.epochsRun;
+    tried.push({
+      learning_rate: learningRate,
+      best_epoch: result.bestEpoch,
+      epochs_run: result.epochsRun,
+      validation_loss: result.monitorLoss,
+    });
+  }
+  const best = tried.reduce<(typeof tried)[number] | null>(
+    (a, b) => (a && (a.validation_loss ?? Infinity) <= (b.validation_loss ?? Infinity) ? a : b),
+    null,
+  );
+  const chosen = best
+    ? { learningRate: best.learning_rate, epochs: best.best_epoch }
+    : { learningRate: options.learningRate, epochs: options.epochs };
+  const final = await fitHeads(
+    z,
+    Array.from({ length: set.count }, (_, i) => i),
+    {
+      ...common,
+      ...chosen,
+      onEpoch: (epoch, loss) => {
+        options.log.info({ epoch, loss }, 'training heads');
+        options.onProgress?.(++done, total);
+      },
+    },
+  );
+  options.onProgress?.(total, total);
+  const { layers } = final;
+  return {
+    heads: {
+      gemP: options.gemP,
+      embedding: foldIntoRaw(layers.embedding, standardiser),
+      category: foldIntoRaw(layers.category, standardiser),
+      attributes: foldIntoRaw(layers.attributes, standardiser),
+      queries: foldIntoRaw(layers.queries, standardiser),
+    },
+    selection: {
+      learning_rate: chosen.learningRate,
+      epochs: chosen.epochs,
+      validation_rows: search ? validation.length : 0,
+      validation_loss: best?.validation_loss ?? null,
+      tried,
+    },
+  };
 }

@@ -20,8 +20,9 @@ export interface RowPlan {
  * Which feature rows a run needs. Training: every training image, plus one augmented view of each
  * image whose product has a single training photo when the product losses are on (ArcFace and the
  * pairwise loss need two images per product). Evaluation: every evaluation image; retrieval queries
- * are the other photos of products with several (gallery: the iconic image, else the first), or,
- * when every product has one photo, an augmented view of each (gallery: the originals).
+ * are the other photos of products with several distinct photos (gallery: the iconic image, else
+ * the first; a byte-identical copy of the gallery image is never a query), or, when no product has
+ * two distinct photos, an augmented view of each (gallery: the originals).
  */
 export function planRows(dataset: LabelledDataset, productLosses: boolean): RowPlan {
   const rows: TrainingRow[] = [];
@@ -45,11 +46,15 @@ export function planRows(dataset: LabelledDataset, productLosses: boolean): RowP
   }
   const evalImages = dataset.images.filter((i) => i.split === 'eval');
   const evaluation = evalImages.map((image) => add(image));
-  const evalCounts = countBy(evalImages);
+  // A query must be another photo: byte-identical copies (one image listed under several ids) are
+  // found by any embedding and would report recall 1.00 for nothing.
+  const keysOf = new Map<string, Set<string>>();
+  for (const image of evalImages)
+    if (image.product) keysOf.set(image.product, (keysOf.get(image.product) ?? new Set()).add(image.key));
   const queries: number[] = [];
   const gallery: number[] = [];
   let retrieval: RowPlan['retrieval'] = 'none';
-  if ([...evalCounts.values()].some((n) => n >= 2)) {
+  if ([...keysOf.values()].some((keys) => keys.size >= 2)) {
     retrieval = 'photos';
     const galleryOf = new Map<string, number>();
     evaluation.forEach((row) => {
@@ -62,10 +67,12 @@ export function planRows(dataset: LabelledDataset, productLosses: boolean): RowP
     gallery.push(...galleryOf.values());
     const inGallery = new Set(gallery);
     for (const row of evaluation) {
-      const { product } = (rows[row] as TrainingRow).image;
-      if (product && !inGallery.has(row) && (evalCounts.get(product) ?? 0) >= 2) queries.push(row);
+      const { product, key } = (rows[row] as TrainingRow).image;
+      if (!product || inGallery.has(row)) continue;
+      const galleryRow = rows[galleryOf.get(product) as number] as TrainingRow;
+      if (galleryRow.image.key !== key) queries.push(row);
     }
-  } else if (evalCounts.size > 0) {
+  } else if (keysOf.size > 0) {
     retrieval = 'views';
     const seen = new Set<string>();
     for (const row of evaluation) {

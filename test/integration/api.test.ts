@@ -212,7 +212,7 @@ test('listings: publish, read the enriched record, filter, price; bad requests a
 test('enrich and search: photos through the shared model, neighbours by embedding with filters', async () => {
   const enriched = await call('/v1/enrich', { method: 'POST', body: upload() });
   assert.equal(enriched.status, 200);
-  assert.equal(enriched.json.model_version, 'reference-fmnist-v2');
+  assert.equal(enriched.json.model_version, 'reference-fmnist-v3');
   assert.equal(enriched.json.embedding, undefined);
   assert.equal(
     (await call('/v1/enrich?embedding=true', { method: 'POST', body: upload() })).json.embedding.length,
@@ -280,10 +280,10 @@ test('labels are checked against the model and published; models list; rollback 
   assert.match(missingField.json.error.message, /other_listing_id/);
 
   const models = (await call('/v1/models')).json;
-  assert.equal(models.serving, 'reference-fmnist-v2');
+  assert.equal(models.serving, 'reference-fmnist-v3');
   assert.ok(models.labels.categories.includes('Bag'));
   const writer = await keys().create({ name: 'writer' });
-  const refused = await call('/v1/models/reference-fmnist-v2/rollback', {
+  const refused = await call('/v1/models/reference-fmnist-v3/rollback', {
     method: 'POST',
     key: writer.key,
     json: {},

@@ -51,7 +51,7 @@ describe('the unified model and its runtime', () => {
 
   test('one forward pass gives category, attributes, queries, an L2-normalised embedding and its binary code', async () => {
     const prediction = await runtime.enrich(await photo({ r: 240, g: 240, b: 240 }));
-    assert.equal(prediction.model_version, 'reference-fmnist-v2');
+    assert.equal(prediction.model_version, 'reference-fmnist-v3');
     assert.ok(files.card.categories.labels.includes(prediction.category.label));
     const total = prediction.top_categories.reduce((sum, c) => sum + c.confidence, 0);
     assert.ok(total > 0.5 && total <= 1.0001, 'top categories come from a softmax');
@@ -147,7 +147,7 @@ describe('the unified model and its runtime', () => {
       model_version: string;
       results: { image: string; ok: boolean; category?: { label: string }; error?: { code: string } }[];
     };
-    assert.equal(json.model_version, 'reference-fmnist-v2');
+    assert.equal(json.model_version, 'reference-fmnist-v3');
     assert.equal(json.results[0]?.ok, true);
     assert.ok(json.results[0]?.category?.label);
     assert.deepEqual(json.results[1]?.error?.code, 'IMAGE_REFUSED');

@@ -31,11 +31,21 @@ test('grokcat model train-reference trains heads from Fashion-MNIST (a small run
   }
   const { heads, card } = await trainReferenceHeads({
     perClass: 12,
+    devPerClass: 10,
+    embeddingPerClass: 10,
     testPerClass: 5,
     epochs: 60,
     log: testLogger(),
   });
-  assert.equal(card.training.samples, 120);
+  // Each image twice: the grey thumbnail and a colour render.
+  assert.equal(card.training.samples, 240);
+  assert.equal(heads.novelty?.outputs, 576, 'an open-set layer beside the heads');
+  assert.ok((card.open_set?.threshold ?? 0) > 0 && card.outputs.novelty === 'novelty');
+  assert.ok(
+    (card.metrics.fashion_mnist_unknown_rate ?? 1) < 0.2,
+    'test images like the training ones are known',
+  );
+  assert.ok(card.metrics.category_ncm_top1 !== undefined && card.metrics.train_category_top1 !== undefined);
   assert.equal(heads.category.inputs, 576);
   assert.equal(heads.category.outputs, 10);
   // Ten classes, 12 examples each: clearly better than the 10% of chance, even this small.
@@ -66,7 +76,7 @@ test('grokcat eval --dataset fashion-mnist reports top-1 and top-5 of the servin
       per_class_top1: Record<string, number>;
     };
     assert.equal(json.images, 300);
-    assert.equal(json.model_version, 'reference-fmnist-v2');
+    assert.equal(json.model_version, 'reference-fmnist-v3');
     assert.ok(json.top1 > 0.6 && json.top5 > json.top1, `top-1 ${json.top1}, top-5 ${json.top5}`);
     assert.equal(Object.keys(json.per_class_top1).length, 10);
   } finally {

@@ -142,7 +142,7 @@ async function learningLoop(source: LabelledPhotos): Promise<void> {
       log,
     });
     try {
-      assert.equal(runtime.version, 'reference-fmnist-v2');
+      assert.equal(runtime.version, 'reference-fmnist-v3');
       const publisher = createEventPublisher({ bus: system.bus, codec: openCodec(config) });
       const labelEvents = listings.map((l) => ({
         topic: 'labels.category',
@@ -203,12 +203,12 @@ async function learningLoop(source: LabelledPhotos): Promise<void> {
 
       // Rollback from the command line, in another process joining the embedded database.
       const rolled = await runCli(
-        ['model', 'rollback', 'reference-fmnist-v2', '--json'],
+        ['model', 'rollback', 'reference-fmnist-v3', '--json'],
         cleanEnv(variables),
       );
       assert.equal(rolled.code, 0, rolled.stderr);
-      assert.equal((await registry.serving())?.version, 'reference-fmnist-v2');
-      await waitFor('the runtime to swap back', () => runtime.version === 'reference-fmnist-v2', 30_000);
+      assert.equal((await registry.serving())?.version, 'reference-fmnist-v3');
+      await waitFor('the runtime to swap back', () => runtime.version === 'reference-fmnist-v3', 30_000);
       const refusedRollback = await runCli(
         ['model', 'rollback', refused.candidate.version, '--json'],
         cleanEnv(variables),

@@ -86,14 +86,16 @@ export function card(listing, extra = []) {
     h(
       'p',
       { class: 'meta' },
-      listing.category
-        ? h(
-            'span',
-            { class: 'category' },
-            `${listing.category} `,
-            h('small', {}, percent(listing.category_confidence)),
-          )
-        : h('span', { class: 'pending' }, 'not enriched yet'),
+      listing.category_known === false
+        ? h('span', { class: 'category unsure', title: `closest guess: ${listing.category}` }, 'not sure')
+        : listing.category
+          ? h(
+              'span',
+              { class: 'category' },
+              `${listing.category} `,
+              h('small', {}, percent(listing.category_confidence)),
+            )
+          : h('span', { class: 'pending' }, 'not enriched yet'),
       listing.price
         ? h('span', { class: 'price' }, money(listing.price.amount_minor, listing.price.currency))
         : null,

@@ -119,8 +119,15 @@ function predictions(listing, labels) {
       'p',
       {},
       'Category: ',
-      h('strong', { id: 'predicted-category' }, listing.category ?? 'not enriched yet'),
-      ` ${percent(listing.category_confidence)}`,
+      listing.category_known === false
+        ? [
+            h('strong', { id: 'predicted-category', class: 'unsure' }, 'not sure'),
+            ` (the model does not know this kind of photo; closest guess ${listing.category}, ${percent(listing.category_confidence)})`,
+          ]
+        : [
+            h('strong', { id: 'predicted-category' }, listing.category ?? 'not enriched yet'),
+            ` ${percent(listing.category_confidence)}`,
+          ],
     ),
     h(
       'p',

@@ -7,6 +7,7 @@ import type { Logger } from '../../../shared/log/logger.ts';
 import { embeddingSpace } from '../../../shared/model/grok/model-card.ts';
 import type { ModelRuntime } from '../../../shared/model/model-runtime.ts';
 import { evaluateFashionMnist } from '../../../shared/training/evaluate-fashion-mnist.ts';
+import { evaluateReference } from '../../../shared/training/evaluate-reference.ts';
 import { loadLabelledDataset } from '../../../shared/training/load-dataset.ts';
 import { runTrainingJob, trainingSettings } from '../../../shared/training/training-job.ts';
 import { evaluateGrocery, evaluateRoomScenes } from '../../catalog-eval/dataset-eval.ts';
@@ -89,6 +90,13 @@ export async function benchQuality(options: QualityOptions) {
     if (!datasetsAvailable(options.datasetsDir)) {
       datasets.skipped = `no labelled photo sets at ${options.datasetsDir}`;
     } else {
+      options.onStep?.('the serving model on real photos');
+      datasets.reference = await evaluateReference({
+        runtime,
+        datasetsDir: options.datasetsDir,
+        maxPixels: config.model.maxPixels,
+        log,
+      });
       options.onStep?.('grocery-store duplicates');
       datasets['grocery-store'] = await evaluateGrocery(
         path.join(options.datasetsDir, 'grocery-store'),

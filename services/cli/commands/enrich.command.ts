@@ -34,11 +34,14 @@ export function registerEnrichCommand(program: Command): void {
             if (results.some((r) => !r.ok)) setExitCode(1);
             const human = results
               .map((r) =>
-                'category' in r && r.category
-                  ? `${r.image}: ${r.category.label} (${(r.category.confidence * 100).toFixed(1)}%)` +
-                    `  attributes: ${r.attributes?.map((a) => `${a.group}=${a.label}`).join(', ') || '-'}` +
-                    `  queries: ${r.queries?.map((q) => q.query).join(', ') || '-'}`
-                  : `${r.image}: refused: ${'error' in r ? r.error?.message : ''}`,
+                'category' in r && r.category && r.known === false
+                  ? `${r.image}: not sure (the model does not know this kind of photo; closest guess ` +
+                    `${r.category.label}, ${(r.category.confidence * 100).toFixed(1)}%)`
+                  : 'category' in r && r.category
+                    ? `${r.image}: ${r.category.label} (${(r.category.confidence * 100).toFixed(1)}%)` +
+                      `  attributes: ${r.attributes?.map((a) => `${a.group}=${a.label}`).join(', ') || '-'}` +
+                      `  queries: ${r.queries?.map((q) => q.query).join(', ') || '-'}`
+                    : `${r.image}: refused: ${'error' in r ? r.error?.message : ''}`,
               )
               .join('\n');
             print({ ok: results.every((r) => r.ok), model_version: runtime.version, results }, human);

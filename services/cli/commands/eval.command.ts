@@ -12,6 +12,7 @@ import { type DatasetChoice, loadLabelledDataset } from '../../../shared/trainin
 import { runCommand } from '../command-runtime.ts';
 import { createProgressBar } from '../progress-bar.ts';
 import { registerEvalCatalogCommand } from './eval-catalog.command.ts';
+import { registerEvalReferenceCommand } from './eval-reference.command.ts';
 
 interface EvalOptions extends DatasetChoice {
   limit?: number;
@@ -85,7 +86,8 @@ export function registerEvalCommand(program: Command): void {
           print(
             { ok: true, ...result },
             `${result.model_version} on Fashion-MNIST test (${result.images} images): top-1 ${(result.top1 * 100).toFixed(2)}%, ` +
-              `top-5 ${(result.top5 * 100).toFixed(2)}%, ${result.images_per_second} img/s\n` +
+              `top-5 ${(result.top5 * 100).toFixed(2)}%, declared unknown ${(result.unknown_rate * 100).toFixed(1)}%, ` +
+              `${result.images_per_second} img/s\n` +
               Object.entries(result.per_class_top1)
                 .map(([name, accuracy]) => `  ${name.padEnd(12)} ${(accuracy * 100).toFixed(1)}%`)
                 .join('\n'),
@@ -96,4 +98,5 @@ export function registerEvalCommand(program: Command): void {
       }),
     );
   registerEvalCatalogCommand(evaluate);
+  registerEvalReferenceCommand(evaluate);
 }

@@ -60,7 +60,7 @@ export function registerModelCommands(program: Command): void {
     )
     .option('--per-class <n>', 'training images per class', count, 1000)
     .option('--test-per-class <n>', 'test images per class', count, 100)
-    .option('--epochs <n>', 'full-batch training epochs', count, 300)
+    .option('--epochs <n>', 'the most epochs per fit (early stopping picks fewer)', count, 60)
     .option('--out <dir>', 'where to write the heads and card', REFERENCE_ASSETS)
     .option('--json', 'print the result as one JSON line')
     .action(
@@ -123,7 +123,7 @@ export function registerModelCommands(program: Command): void {
     )
     .option('--force', 'also serve a version the gate refused')
     .option('--json', 'print the result as one JSON line')
-    .addHelpText('after', '\nExample:\n  grokcat model rollback reference-fmnist-v2')
+    .addHelpText('after', '\nExample:\n  grokcat model rollback reference-fmnist-v3')
     .action(
       runCommand(async ({ config, log, print }, version: string, options: { force?: boolean }) => {
         const database = await openDatabase(config, { log });

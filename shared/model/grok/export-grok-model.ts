@@ -12,6 +12,7 @@ export const OUTPUTS = {
   category: 'category',
   attributes: 'attributes',
   queries: 'queries',
+  novelty: 'novelty',
 } as const;
 
 /**
@@ -46,6 +47,7 @@ export function appendGrokHeads(
     category: heads.category,
     attributes: heads.attributes,
     queries: heads.queries,
+    ...(heads.novelty ? { novelty: heads.novelty } : {}),
   })) {
     if (dense.inputs !== channels) {
       throw new GrokcatError(
@@ -77,6 +79,13 @@ export function appendGrokHeads(
   graph.output(OUTPUTS.category, ['N', heads.category.outputs]);
   graph.output(OUTPUTS.attributes, ['N', heads.attributes.outputs]);
   graph.output(OUTPUTS.queries, ['N', heads.queries.outputs]);
+  if (heads.novelty) {
+    // mean((h P + b)^2): the Mahalanobis distance of open-set.ts, one number per photo.
+    const projected = dense('novelty', heads.novelty);
+    const squared = graph.node('Mul', [projected, projected], ['novelty_squared']);
+    graph.node('ReduceMean', [squared], [OUTPUTS.novelty], { axes: [1], keepdims: 1 });
+    graph.output(OUTPUTS.novelty, ['N', 1]);
+  }
 }
 
 /** The unified model: trunk and heads in ONE ONNX graph, as GrokNet serves one forward pass per photo. */
@@ -90,10 +99,13 @@ export function exportGrokModel(args: {
   const [channels] = converted.featureShape;
   appendGrokHeads(converted.graph, converted.output, channels, args.heads);
   const h = args.heads;
-  const headMacs = [h.embedding, h.category, h.attributes, h.queries].reduce(
-    (sum, d) => sum + d.inputs * d.outputs,
-    0,
-  );
+  const headMacs = [
+    h.embedding,
+    h.category,
+    h.attributes,
+    h.queries,
+    ...(h.novelty ? [h.novelty] : []),
+  ].reduce((sum, d) => sum + d.inputs * d.outputs, 0);
   return {
     bytes: converted.graph.toBytes(args.metadata),
     macs: converted.macs + headMacs,

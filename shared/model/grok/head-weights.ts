@@ -16,9 +16,11 @@ export interface HeadWeights {
   category: Dense;
   attributes: Dense;
   queries: Dense;
+  /** The open-set layer (open-set.ts): novelty = mean((h P + b)^2); absent in older models. */
+  novelty?: Dense;
 }
 
-const HEADS = ['embedding', 'category', 'attributes', 'queries'] as const;
+const HEADS = ['embedding', 'category', 'attributes', 'queries', 'novelty'] as const;
 
 /**
  * Head weights on disk: a small JSON manifest (`<file>.json`) and one little-endian float32 blob
@@ -30,6 +32,7 @@ export function saveHeadWeights(file: string, heads: HeadWeights): void {
   let offset = 0;
   for (const name of HEADS) {
     const dense = heads[name];
+    if (!dense) continue;
     (manifest.tensors as Record<string, unknown>)[name] = {
       inputs: dense.inputs,
       outputs: dense.outputs,
@@ -71,5 +74,6 @@ export function loadHeadWeights(file: string): HeadWeights {
     category: dense('category'),
     attributes: dense('attributes'),
     queries: dense('queries'),
+    ...(manifest.tensors.novelty ? { novelty: dense('novelty') } : {}),
   };
 }

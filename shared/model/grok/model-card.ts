@@ -24,7 +24,21 @@ export const modelCardSchema = z.object({
     category: z.string(),
     attributes: z.string(),
     queries: z.string(),
+    /** [N, 1]: how far the photo lies from the training photos (see open_set). */
+    novelty: z.string().optional(),
   }),
+  /**
+   * Open-set answers: a photo whose novelty exceeds the threshold is outside what the model knows;
+   * its category is declared unknown and its attributes and queries withheld (docs/model.md).
+   */
+  open_set: z
+    .object({
+      method: z.string(),
+      threshold: z.number().positive(),
+      /** What the threshold was chosen on, for the reader. */
+      chosen_on: z.string(),
+    })
+    .optional(),
   embedding_dim: z.number().int().positive(),
   /**
    * Which embedding projection produced the embeddings: versions that share it may be compared in
@@ -82,6 +96,7 @@ export function parseModelCard(json: unknown, source: string): ModelCard {
       `queries.thresholds has ${card.queries.thresholds.length} entries for ${card.queries.vocabulary.length} queries`,
     );
   }
+  if (card.open_set && !card.outputs.novelty) problems.push('open_set needs outputs.novelty');
   if (problems.length > 0)
     throw new GrokcatError('MODEL_INVALID', `model card ${source}: ${problems.join('; ')}`);
   return card;

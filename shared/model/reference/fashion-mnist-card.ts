@@ -7,7 +7,8 @@ const RECOGNISES =
   'on a plain light background, and attributes and queries derived from them (body zone, season, category synonyms).';
 
 const LIMITATIONS =
-  'Anything outside those ten categories is forced into one of them (furniture, groceries, electronics...). Attributes and ' +
+  'Trained on Fashion-MNIST thumbnails and renders of them: on real product photos it is right on few (docs/model.md) and ' +
+  'declares most of them unknown, as it does furniture, groceries and anything else unlike its training images. Attributes and ' +
   'queries only restate the category: no colour, material or pattern. Trained on 28x28 grey images: colour and fine detail ' +
   'are not used. The embedding is a learned whitening of the trunk features with two photos of each Fashion-MNIST ' +
   'training image as a product (no product labels): it tells products apart by shape and colour, not by brand or fine print.';
@@ -22,6 +23,10 @@ export function fashionMnistCard(parts: {
   gemP: number;
   training: ModelCard['training'];
   metrics: Record<string, number>;
+  attributeThresholds?: number[];
+  queryThresholds?: number[];
+  calibration?: NonNullable<ModelCard['categories']['calibration']>;
+  openSet?: NonNullable<ModelCard['open_set']>;
 }): ModelCard {
   const groups = [...new Set(REFERENCE_ATTRIBUTES.map((a) => a.group))].map((name) => ({
     name,
@@ -40,13 +45,23 @@ export function fashionMnistCard(parts: {
       std: [1, 1, 1],
       fit: 'contain',
     },
-    outputs: { embedding: 'embedding', category: 'category', attributes: 'attributes', queries: 'queries' },
+    outputs: {
+      embedding: 'embedding',
+      category: 'category',
+      attributes: 'attributes',
+      queries: 'queries',
+      ...(parts.openSet ? { novelty: 'novelty' } : {}),
+    },
+    ...(parts.openSet ? { open_set: parts.openSet } : {}),
     embedding_dim: parts.embeddingDim,
-    categories: { labels: [...FASHION_MNIST_CLASSES] },
-    attributes: { groups, thresholds: REFERENCE_ATTRIBUTES.map(() => 0.5) },
+    categories: {
+      labels: [...FASHION_MNIST_CLASSES],
+      ...(parts.calibration ? { calibration: parts.calibration } : {}),
+    },
+    attributes: { groups, thresholds: parts.attributeThresholds ?? REFERENCE_ATTRIBUTES.map(() => 0.5) },
     queries: {
       vocabulary: REFERENCE_QUERIES.map((q) => q.query),
-      thresholds: REFERENCE_QUERIES.map(() => 0.5),
+      thresholds: parts.queryThresholds ?? REFERENCE_QUERIES.map(() => 0.5),
     },
     trunk: parts.trunk,
     gem_p: parts.gemP,

@@ -1,19 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import { prepareRawPixels } from '../../image/image-decoder.ts';
 import type { Logger } from '../../log/logger.ts';
-import { createFeatureExtractor, type FeatureExtractor } from '../../training/feature-extractor.ts';
+import { fitIsotonic, thresholdForPrecision } from '../../training/calibration.ts';
+import { topKAccuracy } from '../../training/evaluation-metrics.ts';
+import { createFeatureExtractor } from '../../training/feature-extractor.ts';
+import { headOutputs } from '../../training/head-outputs.ts';
+import { fitNovelty, noveltyScores, noveltyThreshold } from '../../training/open-set.ts';
+import { sanityMetrics } from '../../training/sanity-metrics.ts';
 import { seededGaussian } from '../../training/seeded-random.ts';
-import { denseOf } from '../../training/train-heads.ts';
+import { trainHeads } from '../../training/train-heads.ts';
 import type { HeadWeights } from '../grok/head-weights.ts';
 import type { ModelCard } from '../grok/model-card.ts';
-import {
-  balancedIndices,
-  FASHION_MNIST_CLASSES,
-  type FashionMnistSplit,
-  readFashionMnist,
-} from './fashion-mnist.ts';
+import { balancedIndices, FASHION_MNIST_CLASSES, readFashionMnist } from './fashion-mnist.ts';
 import { fashionMnistCard } from './fashion-mnist-card.ts';
 import { learnReferenceEmbedding } from './reference-embedding.ts';
+import { greyFeatures, referenceFeatures } from './reference-features.ts';
 import { multiHot, REFERENCE_ATTRIBUTES, REFERENCE_QUERIES } from './reference-taxonomy.ts';
 
 export const REFERENCE_TRUNK = { name: 'mobilenet_v2', cut: 'block_13_expand_relu' } as const;
@@ -27,33 +27,8 @@ export interface ReferenceTraining {
   card: ModelCard;
 }
 
-async function extract(
-  split: FashionMnistSplit,
-  indices: number[],
-  extractor: FeatureExtractor,
-  log: Logger,
-) {
-  const { size } = REFERENCE_INPUT;
-  const features = new Float32Array(indices.length * extractor.dims);
-  for (let start = 0; start < indices.length; start += 32) {
-    const batch = indices.slice(start, start + 32);
-    const input = new Float32Array(batch.length * 3 * size * size);
-    await Promise.all(
-      batch.map(async (index, i) => {
-        // Fashion-MNIST is a white garment on black; catalogue photos are dark products on white.
-        const pixels = split.images.subarray(index * 784, (index + 1) * 784).map((v) => 255 - v);
-        input.set(
-          await prepareRawPixels(pixels, 28, 28, 1, { ...REFERENCE_INPUT, mean: [0, 0, 0], std: [1, 1, 1] }),
-          i * 3 * size * size,
-        );
-      }),
-    );
-    features.set(await extractor.run(input, batch.length), start * extractor.dims);
-    if (start % 640 === 0)
-      log.info({ done: start + batch.length, of: indices.length }, 'extracting Fashion-MNIST features');
-  }
-  return features;
-}
+/** In-distribution photos declared unknown: 1 % of held-out Fashion-MNIST images. */
+export const REFERENCE_NOVELTY_QUANTILE = 0.99;
 
 /** Columns of a seeded Gaussian matrix, orthonormalised (Gram-Schmidt): distances survive the projection. */
 export function randomOrthogonalProjection(inputs: number, outputs: number, seed: number): Float32Array {
@@ -77,12 +52,18 @@ export function randomOrthogonalProjection(inputs: number, outputs: number, seed
 }
 
 /**
- * Trains the reference heads on trunk features of a balanced Fashion-MNIST subset: softmax
- * regression for the ten categories, sigmoid heads for the derived attributes and queries; the
- * embedding is learned without labels (reference-embedding.ts) until the trainer learns one.
+ * Trains the reference heads through the trainer's own trainHeads (standardised features, learning
+ * rate and epochs chosen on validation rows, categories with softmax cross-entropy, the derived
+ * attributes and queries with multi-label softmax) on `perClass` Fashion-MNIST training images per
+ * class, each as a grey thumbnail and a colour render. The next `devPerClass` training images of
+ * each class are the dev rows: attribute and query thresholds, calibration and the open-set
+ * threshold are chosen on them; the test images only measure.
  */
 export async function trainReferenceHeads(args: {
   perClass: number;
+  devPerClass?: number;
+  /** Fashion-MNIST images per class photographed twice to learn the embedding (default 200). */
+  embeddingPerClass?: number;
   testPerClass: number;
   epochs: number;
   log: Logger;
@@ -90,110 +71,141 @@ export async function trainReferenceHeads(args: {
 }): Promise<ReferenceTraining> {
   const { log } = args;
   tf.env().set('PROD', true);
-  await tf.setBackend('cpu');
   const train = readFashionMnist('train', args.fashionMnistDir);
   const test = readFashionMnist('t10k', args.fashionMnistDir);
   const trainIndices = balancedIndices(train, args.perClass);
+  const taken = new Set(trainIndices);
+  const devIndices = balancedIndices(train, args.perClass + (args.devPerClass ?? 100)).filter(
+    (i) => !taken.has(i),
+  );
   const testIndices = balancedIndices(test, args.testPerClass);
   const extractor = await createFeatureExtractor(REFERENCE_TRUNK.name, REFERENCE_TRUNK.cut, GEM_P);
-  const channels = extractor.dims;
-  const xTrain = await extract(train, trainIndices, extractor, log);
-  const xTest = await extract(test, testIndices, extractor, log);
+  const dims = extractor.dims;
+  const xTrain = await referenceFeatures(train, trainIndices, extractor, log, 11);
+  const xDev = await referenceFeatures(train, devIndices, extractor, log, 12);
+  const xTest = await greyFeatures(test, testIndices, extractor);
+  // Each index gives two rows (grey, colour), in that order.
+  const labelsOf = (split: typeof train, indices: number[], views: number) =>
+    Int32Array.from(indices.flatMap((i) => new Array<number>(views).fill(split.labels[i] as number)));
+  const yTrain = labelsOf(train, trainIndices, 2);
+  const yDev = labelsOf(train, devIndices, 2);
+  const yTest = labelsOf(test, testIndices, 1);
+  const targets = (labels: Int32Array, entries: { classes: readonly string[] }[]) =>
+    Float32Array.from([...labels].flatMap((c) => multiHot(c, entries)));
 
-  const targets = (split: FashionMnistSplit, indices: number[]) => {
-    const categories = indices.map((i) => split.labels[i] as number);
-    return {
-      categories,
-      category: tf.oneHot(tf.tensor1d(categories, 'int32'), FASHION_MNIST_CLASSES.length).toFloat(),
-      attributes: tf.tensor2d(categories.map((c) => multiHot(c, REFERENCE_ATTRIBUTES))),
-      queries: tf.tensor2d(categories.map((c) => multiHot(c, REFERENCE_QUERIES))),
-    };
+  const { heads: trained, selection } = await trainHeads(
+    {
+      features: xTrain,
+      count: yTrain.length,
+      dims,
+      categories: yTrain,
+      categoryCount: FASHION_MNIST_CLASSES.length,
+      attributes: targets(yTrain, REFERENCE_ATTRIBUTES),
+      attributeCount: REFERENCE_ATTRIBUTES.length,
+      queries: targets(yTrain, REFERENCE_QUERIES),
+      queryCount: REFERENCE_QUERIES.length,
+      products: new Int32Array(yTrain.length).fill(-1),
+      productCount: 0,
+    },
+    {
+      epochs: args.epochs,
+      batchSize: 256,
+      learningRate: 0.01,
+      weights: { category: 1, attributes: 1, queries: 1, arcface: 0, pairwise: 0 },
+      embedding: {
+        inputs: dims,
+        outputs: EMBEDDING_DIM,
+        weight: randomOrthogonalProjection(dims, EMBEDDING_DIM, 2020),
+        bias: new Float32Array(EMBEDDING_DIM),
+      },
+      embeddingDim: EMBEDDING_DIM,
+      gemP: GEM_P,
+      arcface: { margin: 0.1, scale: 30 },
+      pairwise: { positiveMargin: 0.5, negativeMargin: 1 },
+      seed: 11,
+      log,
+    },
+  );
+  const novelty = fitNovelty(xTrain, yTrain.length, dims);
+  const dev = headOutputs(xDev, yDev.length, trained);
+  const classes = FASHION_MNIST_CLASSES.length;
+  const topOf = (scores: Float32Array, i: number) => {
+    const row = scores.subarray(i * classes, (i + 1) * classes);
+    return row.indexOf(Math.max(...row));
   };
-  const yTrain = targets(train, trainIndices);
-  const yTest = targets(test, testIndices);
-  const x = tf.tensor2d(xTrain, [trainIndices.length, channels]);
-  const head = (outputs: number, name: string) => ({
-    weight: tf.variable(tf.randomNormal([channels, outputs], 0, 0.01, 'float32', 11), true, `${name}_w`),
-    bias: tf.variable(tf.zeros([outputs]), true, `${name}_b`),
-  });
-  const category = head(FASHION_MNIST_CLASSES.length, 'category');
-  const attributes = head(REFERENCE_ATTRIBUTES.length, 'attributes');
-  const queries = head(REFERENCE_QUERIES.length, 'queries');
-  const logits = (input: tf.Tensor2D, h: { weight: tf.Variable; bias: tf.Variable }) =>
-    input.matMul(h.weight).add(h.bias) as tf.Tensor2D;
-  const optimizer = tf.train.adam(0.2);
-  for (let epoch = 1; epoch <= args.epochs; epoch++) {
-    const loss = optimizer.minimize(
-      () =>
-        tf.tidy(
-          () =>
-            tf.losses
-              .softmaxCrossEntropy(yTrain.category, logits(x, category))
-              .add(tf.losses.sigmoidCrossEntropy(yTrain.attributes, logits(x, attributes)))
-              .add(tf.losses.sigmoidCrossEntropy(yTrain.queries, logits(x, queries))) as tf.Scalar,
-        ),
-      true,
+  const devTop = [...yDev].map((label, i) => ({
+    confidence: Math.max(...dev.category.subarray(i * classes, (i + 1) * classes)),
+    correct: topOf(dev.category, i) === label,
+  }));
+  const thresholds = (scores: Float32Array, entries: { classes: readonly string[] }[]) => {
+    const truth = targets(yDev, entries);
+    return entries.map((_, j) =>
+      thresholdForPrecision(
+        [...yDev].map((_, i) => scores[i * entries.length + j] as number),
+        [...yDev].map((_, i) => truth[i * entries.length + j] as number),
+        0.9,
+      ),
     );
-    if (epoch % 50 === 0) log.info({ epoch, loss: (await loss?.data())?.[0] }, 'training reference heads');
-    loss?.dispose();
-  }
-
-  const xt = tf.tensor2d(xTest, [testIndices.length, channels]);
-  const metrics = tf.tidy(() => {
-    const probabilities = tf.softmax(logits(xt, category));
-    const top = tf.topk(probabilities, 5).indices.arraySync() as number[][];
-    const truth = yTest.categories;
-    const top1 = top.filter((row, i) => row[0] === truth[i]).length / truth.length;
-    const top5 = top.filter((row, i) => row.includes(truth[i] as number)).length / truth.length;
-    const accuracy = (h: typeof attributes, y: tf.Tensor2D) =>
-      tf.sigmoid(logits(xt, h)).greater(0.5).toFloat().equal(y).mean().arraySync() as number;
-    return {
-      fashion_mnist_top1: top1,
-      fashion_mnist_top5: top5,
-      attributes_accuracy: accuracy(attributes, yTest.attributes as tf.Tensor2D),
-      queries_accuracy: accuracy(queries, yTest.queries as tf.Tensor2D),
-    };
-  });
-  log.info(metrics, 'reference heads evaluated on the Fashion-MNIST test subset');
-
+  };
+  const threshold = noveltyThreshold(noveltyScores(xDev, yDev.length, novelty), REFERENCE_NOVELTY_QUANTILE);
   const heads: HeadWeights = {
-    gemP: GEM_P,
+    ...trained,
+    novelty,
     embedding: await learnReferenceEmbedding({
       split: train,
-      indices: balancedIndices(train, 200),
+      indices: balancedIndices(train, args.embeddingPerClass ?? 200),
       extractor,
       outputs: EMBEDDING_DIM,
       log,
     }),
-    category: await denseOf(category.weight, category.bias),
-    attributes: await denseOf(attributes.weight, attributes.bias),
-    queries: await denseOf(queries.weight, queries.bias),
   };
   await extractor.release();
+
+  const onTest = headOutputs(xTest, yTest.length, heads);
+  const testNovelty = noveltyScores(xTest, yTest.length, novelty);
+  const sanity = sanityMetrics({
+    head: heads.category,
+    train: xTrain,
+    trainLabels: yTrain,
+    evaluation: xTest,
+    evalLabels: yTest,
+    dims,
+  });
+  const metrics = {
+    fashion_mnist_top1: topKAccuracy(onTest.category, classes, yTest, 1),
+    fashion_mnist_top5: topKAccuracy(onTest.category, classes, yTest, 5),
+    fashion_mnist_unknown_rate: testNovelty.filter((v) => v > threshold).length / yTest.length,
+    ...sanity,
+  };
+  log.info({ metrics, selection }, 'reference heads evaluated on the Fashion-MNIST test images');
   const card = fashionMnistCard({
-    version: 'reference-fmnist-v2',
+    version: 'reference-fmnist-v3',
     description:
-      'Reference grokcat model: nsfwjs MobileNetV2 trunk (ImageNet weights) with heads trained on Fashion-MNIST.',
+      'Reference grokcat model: nsfwjs MobileNetV2 trunk (ImageNet weights) with heads trained on Fashion-MNIST; says "unknown" for photos unlike its training images.',
     inputSize: REFERENCE_INPUT.size,
     embeddingDim: EMBEDDING_DIM,
     trunk: { name: REFERENCE_TRUNK.name, cut: REFERENCE_TRUNK.cut, macs_per_image: extractor.macs },
     gemP: GEM_P,
     training: {
-      data: `Fashion-MNIST (Debian dataset-fashion-mnist), first ${args.perClass} train images per class, inverted to dark-on-white`,
-      samples: trainIndices.length,
+      data:
+        `Fashion-MNIST (Debian dataset-fashion-mnist), first ${args.perClass} train images per class, each as an inverted ` +
+        'grey thumbnail and a colour render; thresholds and open-set threshold on the next ' +
+        `${args.devPerClass ?? 100} per class; learning rate ${selection.learning_rate}, ${selection.epochs} epochs chosen on validation rows`,
+      samples: yTrain.length,
       command: `grokcat model train-reference --per-class ${args.perClass} --epochs ${args.epochs}`,
     },
     metrics,
+    attributeThresholds: thresholds(dev.attributes, REFERENCE_ATTRIBUTES),
+    queryThresholds: thresholds(dev.queries, REFERENCE_QUERIES),
+    calibration: fitIsotonic(
+      devTop.map((t) => t.confidence),
+      devTop.map((t) => (t.correct ? 1 : 0)),
+    ),
+    openSet: {
+      method: 'mahalanobis',
+      threshold,
+      chosen_on: `${REFERENCE_NOVELTY_QUANTILE * 100}th percentile of the novelty of the dev images (Fashion-MNIST renders)`,
+    },
   });
-  tf.dispose([
-    x,
-    xt,
-    yTrain.category,
-    yTrain.attributes,
-    yTrain.queries,
-    yTest.category,
-    yTest.attributes,
-    yTest.queries,
-  ]);
   return { heads, card };
 }
