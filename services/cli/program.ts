@@ -21,6 +21,7 @@ export const EXAMPLES = [
   'grokcat enrich photo.jpg --json                 # predictions for image files',
   'grokcat eval --dataset fashion-mnist --json     # a model on the Fashion-MNIST test images',
   'grokcat eval catalog --json                     # canonicalization and price quality of a demo run',
+  'grokcat eval reference --json                   # the serving model on real photos: right, or unknown?',
   'grokcat train --dataset fashion-mnist           # retrain the heads, gate, publish',
   'grokcat model list                              # versions, status, metrics',
   'grokcat model rollback reference-fmnist-v3      # serve an earlier version again',

@@ -77,6 +77,7 @@ export async function tagPagePhoto(
       source_event_id: event.eventId,
       model_version: run.files.version,
       category: whole.category,
+      known: whole.known,
       products,
     },
   };

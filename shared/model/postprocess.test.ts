@@ -12,8 +12,10 @@ const shipped = parseModelCard(
 );
 // The shipped labels without calibration, thresholds at 0.5 and no open set: figures stay readable.
 const { open_set: _, ...withoutOpenSet } = shipped;
+const { novelty: _novelty, ...outputs } = shipped.outputs;
 const card: ModelCard = {
   ...withoutOpenSet,
+  outputs,
   categories: { labels: shipped.categories.labels },
   attributes: { ...shipped.attributes, thresholds: shipped.attributes.thresholds.map(() => 0.5) },
   queries: { ...shipped.queries, thresholds: shipped.queries.thresholds.map(() => 0.5) },

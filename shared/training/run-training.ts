@@ -8,7 +8,7 @@ import {
   randomOrthogonalProjection,
 } from '../model/reference/train-reference-heads.ts';
 import type { TrunkName } from '../model/trunk/nsfwjs-models.ts';
-import { applyIsotonic, fitIsotonic, type IsotonicMap, thresholdForPrecision } from './calibration.ts';
+import type { IsotonicMap } from './calibration.ts';
 import { type CleaningReport, contradictedLabels, duplicatesAcrossSplits } from './dataset-cleaning.ts';
 import { extractFeatures } from './dataset-features.ts';
 import {
@@ -18,12 +18,12 @@ import {
   remapColumns,
   type Vocabulary,
 } from './evaluate-heads.ts';
-import { expectedCalibrationError } from './evaluation-metrics.ts';
 import { createFeatureExtractor } from './feature-extractor.ts';
 import { categoryProbabilities, pickRows } from './head-outputs.ts';
 import type { LabelledDataset } from './labelled-dataset.ts';
 import { learnedWhitening } from './learned-whitening.ts';
 import { fitOpenSet } from './open-set.ts';
+import { calibrateRun } from './run-calibration.ts';
 import { sanityMetrics } from './sanity-metrics.ts';
 import { type HeadSelection, type TrainOptions, trainHeads } from './train-heads.ts';
 import { planRows, type TrainingRow } from './training-rows.ts';
@@ -283,22 +283,14 @@ export async function runTraining(args: {
         }).metrics
       : null;
 
-  // Calibration and thresholds on the even evaluation rows; the odd rows measure the calibration.
-  const { categoryScores, categoryLabels } = evaluation;
+  const { categoryLabels } = evaluation;
   const width = vocabulary.categories.length;
-  const top = Array.from(categoryLabels, (_, i) => {
-    const row = categoryScores.subarray(i * width, (i + 1) * width);
-    let best = 0;
-    for (let c = 1; c < width; c++) if ((row[c] as number) > (row[best] as number)) best = c;
-    return { confidence: row[best] as number, correct: best === categoryLabels[i] };
+  const calibrated = calibrateRun({
+    evaluation,
+    vocabulary,
+    plan,
+    targetPrecision: settings.targetPrecision,
   });
-  const judged = top.map((t, i) => ({ ...t, i })).filter(({ i }) => (categoryLabels[i] as number) >= 0);
-  const fit = judged.filter(({ i }) => i % 2 === 0);
-  const check = judged.filter(({ i }) => i % 2 === 1);
-  const calibration = fitIsotonic(
-    fit.map((t) => t.confidence),
-    fit.map((t) => (t.correct ? 1 : 0)),
-  );
   const evalFeatures = pickRows(features, dims, evaluation.rows);
   const sanity = sanityMetrics({
     head: heads.category,
@@ -322,31 +314,8 @@ export async function runTraining(args: {
     ...evaluation.metrics,
     ...sanity,
     ...openSet.metrics,
-    category_ece: Number(
-      expectedCalibrationError(
-        check.map((t) => t.confidence),
-        check.map((t) => t.correct),
-      ).toFixed(4),
-    ),
-    category_ece_calibrated: Number(
-      expectedCalibrationError(
-        check.map((t) => applyIsotonic(calibration, t.confidence)),
-        check.map((t) => t.correct),
-      ).toFixed(4),
-    ),
+    ...calibrated.metrics,
   };
-  const even = evaluation.rows.map((_, i) => i).filter((i) => i % 2 === 0);
-  const thresholds = (scores: Float32Array, field: 'attributes' | 'queries', labels: string[]) =>
-    labels.map((label, j) =>
-      thresholdForPrecision(
-        even.map((i) => scores[i * labels.length + j] as number),
-        even.map((i) =>
-          (plan.rows[evaluation.rows[i] as number] as TrainingRow).image[field].includes(label) ? 1 : 0,
-        ),
-        settings.targetPrecision,
-      ),
-    );
-  const { outputs } = evaluation;
   log.info({ metrics, serving: servingMetrics }, 'evaluated the candidate');
   return {
     heads,
@@ -357,9 +326,9 @@ export async function runTraining(args: {
     },
     metrics,
     servingMetrics,
-    calibration,
-    attributeThresholds: thresholds(outputs.attributes, 'attributes', vocabulary.attributes),
-    queryThresholds: thresholds(outputs.queries, 'queries', vocabulary.queries),
+    calibration: calibrated.calibration,
+    attributeThresholds: calibrated.attributeThresholds,
+    queryThresholds: calibrated.queryThresholds,
     cleaning,
     trainRows: rows.length,
     evalRows: evaluation.rows.length,

@@ -198,9 +198,28 @@ export async function runAllBenchmarks(options: BenchAllOptions): Promise<BenchR
   report.seconds = Math.round((Date.now() - started) / 1000);
 
   mkdirSync(options.out, { recursive: true });
-  writeFileSync(path.join(options.out, 'results.json'), `${JSON.stringify(report, null, 1)}\n`);
-  writeReport(options.out, report);
-  return report;
+  const merged = mergeIntoEarlier(path.join(options.out, 'results.json'), report, options.suites);
+  writeFileSync(path.join(options.out, 'results.json'), `${JSON.stringify(merged, null, 1)}\n`);
+  writeReport(options.out, merged);
+  return merged;
+}
+
+/**
+ * Some suites only, into a folder that already holds a full report: the other suites keep their
+ * figures and the re-run is recorded beside them (README.md says which suites were re-run, when).
+ */
+function mergeIntoEarlier(file: string, report: BenchReport, suites: readonly SuiteName[]): BenchReport {
+  if (suites.length === SUITES.length || !existsSync(file)) return report;
+  const earlier = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
+  return {
+    ...earlier,
+    suites: { ...earlier.suites, ...report.suites },
+    failed: [...earlier.failed.filter((f) => !suites.includes(f.suite as SuiteName)), ...report.failed],
+    reruns: [
+      ...(earlier.reruns ?? []),
+      { suites: [...suites], date: report.machine.date, command: report.command, model: report.model },
+    ],
+  };
 }
 
 function writeReport(out: string, report: BenchReport): void {

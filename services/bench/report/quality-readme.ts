@@ -126,7 +126,14 @@ export function qualitySection(s: NonNullable<BenchReport['suites']['quality']>)
       '### The served model on real photos, untrained (`grokcat eval reference`)',
       '',
       table(
-        ['test photos', 'rows', 'top-1 (unknown = wrong)', 'right when answering', 'majority class', 'declared unknown'],
+        [
+          'test photos',
+          'rows',
+          'top-1 (unknown = wrong)',
+          'right when answering',
+          'majority class',
+          'declared unknown',
+        ],
         [
           [
             'fashion-small, the ten Fashion-MNIST classes',

@@ -37,6 +37,16 @@ export interface BenchReport {
     scaling?: { runs: ScalingRun[]; seconds: number };
   };
   gpu?: GpuReport;
+  /**
+   * Suites run again later with `--suites` into the same --out, over the earlier report: what was
+   * re-run, when, with which command and model (the header's run is the earliest).
+   */
+  reruns?: {
+    suites: SuiteName[];
+    date: string;
+    command: string;
+    model: { version: string; macs_per_image: number };
+  }[];
   failed: { suite: string; error: string }[];
   seconds: number;
 }

@@ -90,6 +90,8 @@ export function registerTrainCommand(program: Command): void {
               train_rows: run.trainRows,
               eval_rows: run.evalRows,
               metrics: run.metrics,
+              selection: run.selection,
+              open_set: run.heads.novelty ? run.openSet : null,
               serving_metrics: run.servingMetrics,
               embedding: {
                 trained: run.embeddingTrained,
@@ -101,6 +103,11 @@ export function registerTrainCommand(program: Command): void {
               training_run: result.runId,
             },
             `${candidate.version}: trained on ${run.trainRows} rows of ${dataset.name} (${settings.losses} losses), evaluated on ${run.evalRows}\n` +
+              `  category top-1 ${run.metrics.category_top1} (nearest class mean ${run.metrics.category_ncm_top1}, majority ` +
+              `${run.metrics.category_majority_top1}, ceiling ${run.metrics.category_ceiling}; ${run.metrics.train_category_top1} on ` +
+              `its training rows, ${run.metrics.category_classes_predicted} categories predicted)\n` +
+              `  chosen on ${run.selection.validation_rows} validation rows: learning rate ${run.selection.learning_rate}, ` +
+              `${run.selection.epochs} epochs\n` +
               `  metrics ${JSON.stringify(run.metrics)}\n` +
               `  serving ${decision.serving_version ?? 'none'} ${JSON.stringify(decision.serving_metrics)}\n` +
               (run.embeddingTrained
@@ -111,7 +118,12 @@ export function registerTrainCommand(program: Command): void {
                 ? `  published: ${candidate.version} now serves`
                 : decision.pass
                   ? '  passed the gate; kept as a candidate (--no-publish)'
-                  : `  refused by the gate: ${decision.regressions.map((r) => `${r.metric} ${r.candidate} < ${r.serving}`).join(', ')}`) +
+                  : `  refused by the gate: ${[
+                      ...decision.below_baseline.map(
+                        (b) => `${b.metric} ${b.candidate} does not beat ${b.baseline} ${b.value}`,
+                      ),
+                      ...decision.regressions.map((r) => `${r.metric} ${r.candidate} < ${r.serving}`),
+                    ].join(', ')}`) +
               (decision.backfill.required
                 ? `\n  new embedding space: run a backfill: ${decision.backfill.command}`
                 : ''),
