@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger.ts';
 import type { ModelRuntime } from '../model/model-runtime.ts';
+import { isKnown } from '../model/postprocess.ts';
 import { prepareInput } from './dataset-features.ts';
 import { cardVocabulary, scoreOutputs } from './evaluate-heads.ts';
 import type { HeadOutputs } from './head-outputs.ts';
@@ -12,6 +13,8 @@ export interface DatasetEvaluation {
   images: number;
   retrieval: { protocol: 'photos' | 'views' | 'none'; queries: number; gallery: number };
   metrics: Record<string, number>;
+  /** Evaluation images the model declares unknown (open-set models; 0 for the others). */
+  unknown_rate: number;
   images_per_second: number;
 }
 
@@ -49,6 +52,7 @@ export async function evaluateModelOnDataset(args: {
     queries: new Float32Array(evaluated.length * widths.queries),
   };
   const { size, fit, mean, std } = card.input;
+  let unknown = 0;
   const started = performance.now();
   for (let start = 0; start < evaluated.length; start += WINDOW) {
     const slice = evaluated.slice(start, start + WINDOW);
@@ -60,6 +64,7 @@ export async function evaluateModelOnDataset(args: {
           await prepareInput(request, { size, fit, mean, std }, args.maxPixels),
         );
         const i = start + k;
+        if (i < plan.evaluation.length && !isKnown(card, raw.novelty)) unknown += 1;
         for (const name of ['embedding', 'category', 'attributes', 'queries'] as const)
           all[name].set(raw[name].subarray(0, widths[name]), i * widths[name]);
       }),
@@ -96,6 +101,7 @@ export async function evaluateModelOnDataset(args: {
       gallery: plan.gallery.length,
     },
     metrics: scored.metrics,
+    unknown_rate: Number((unknown / Math.max(1, count)).toFixed(4)),
     images_per_second: Math.round(evaluated.length / Math.max(seconds, 1e-9)),
   };
 }

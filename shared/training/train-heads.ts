@@ -106,8 +106,11 @@ export async function trainHeads(set: TrainingSet, options: TrainOptions): Promi
   );
   const tried: HeadSelection['tried'] = [];
   for (const learningRate of rates) {
+    // The search watches the heads only. With a frozen trunk the heads share no parameter with the
+    // embedding, so the product losses (the slow part) would not change them: left out here.
     const result = await fitHeads(z, fit, {
       ...common,
+      weights: { ...options.weights, arcface: 0, pairwise: 0 },
       learningRate,
       epochs: options.epochs,
       monitor: { rows: validation, patience: options.patience ?? 5 },

@@ -118,8 +118,27 @@ async function trainAndEvaluate(iconicOf: Iconic): Promise<void> {
       'attribute_map',
       'query_recall_at_10',
       'product_recall_at_1',
+      'product_queries',
+      'category_ceiling',
+      'category_ncm_top1',
+      'category_majority_top1',
+      'train_category_top1',
+      'category_classes_predicted',
+      'unknown_rate',
     ])
       assert.equal(typeof run.metrics[metric], 'number', metric);
+    // Chosen on validation rows carved from training, never on test; the open set rides along.
+    const { selection, open_set } = trained.json as {
+      selection: { validation_rows: number; tried: unknown[]; epochs: number };
+      open_set: { threshold: number } | null;
+    };
+    assert.ok(selection.validation_rows > 0 && selection.tried.length === 3, JSON.stringify(selection));
+    assert.ok((open_set?.threshold ?? 0) > 0, 'the candidate says when it does not know');
+    assert.ok(
+      (run.metrics.category_top1 as number) > (run.metrics.category_ncm_top1 as number) ||
+        run.metrics.category_top1 === run.metrics.category_ceiling,
+      `the gate let through only a head that beats the nearest class mean: ${JSON.stringify(run.metrics)}`,
+    );
 
     // The exported candidate, run by the serving runtime on the images, scores what training measured.
     const evaluated = await runCli(['eval', '--dataset', dir, '--model', run.version, '--json'], env);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { isGrokcatError } from '../../shared/errors/error-catalogue.ts';
+import { renderSilhouette } from '../../shared/image/product-render.ts';
 import { exportGrokModel } from '../../shared/model/grok/export-grok-model.ts';
 import { loadHeadWeights } from '../../shared/model/grok/head-weights.ts';
 import { createModelRuntime, type ModelRuntime } from '../../shared/model/model-runtime.ts';
@@ -13,6 +14,7 @@ import {
   REFERENCE_ASSETS,
   readModelFolder,
 } from '../../shared/model/model-store.ts';
+import { FASHION_MNIST_DIR, readFashionMnist } from '../../shared/model/reference/fashion-mnist.ts';
 import { runCli } from '../support/cli-process.ts';
 import { cleanEnv, tempHome, testLogger } from '../support/temp-home.ts';
 
@@ -58,6 +60,31 @@ describe('the unified model and its runtime', () => {
     assert.equal(prediction.embedding.length, 256);
     assert.ok(Math.abs(Math.hypot(...prediction.embedding) - 1) < 1e-4, 'the embedding is L2-normalised');
     assert.match(prediction.binary_code, /^[0-9a-f]{64}$/);
+  });
+
+  test('open-set answers: a garment like the training images is known, a grocery-like photo is not', async (t) => {
+    assert.equal(files.card.outputs.novelty, 'novelty');
+    const strange = await runtime.enrich(await photo({ r: 40, g: 160, b: 60 }));
+    assert.equal(strange.known, false, `novelty ${strange.novelty} over ${files.card.open_set?.threshold}`);
+    assert.deepEqual([strange.attributes, strange.queries], [[], []], 'withheld for an unknown photo');
+    if (!existsSync(FASHION_MNIST_DIR)) {
+      t.skip(
+        `Fashion-MNIST is not at ${FASHION_MNIST_DIR}: install the Debian package dataset-fashion-mnist`,
+      );
+      return;
+    }
+    const test = readFashionMnist('t10k');
+    const answers = await Promise.all(
+      [0, 1, 2, 3, 4, 5, 6, 7].map(async (i) =>
+        runtime.enrich(
+          await renderSilhouette(test.images.subarray(i * 784, (i + 1) * 784), 28, 28, [28, 46, 112]),
+        ),
+      ),
+    );
+    assert.ok(
+      answers.filter((a) => a.known).length >= 6,
+      `renders like the training ones are known: ${answers.map((a) => a.novelty).join(', ')}`,
+    );
   });
 
   test('concurrent requests share batches, and each gets its own result', async () => {

@@ -71,7 +71,8 @@ export function registerEvalCommand(program: Command): void {
             bar.finish();
             print(
               { ok: true, ...result },
-              `${result.model_version} on ${result.dataset} (${result.images} test images, ${result.images_per_second} img/s)\n` +
+              `${result.model_version} on ${result.dataset} (${result.images} test images, ${(result.unknown_rate * 100).toFixed(1)}% ` +
+                `declared unknown, ${result.images_per_second} img/s)\n` +
                 Object.entries(result.metrics)
                   .map(([name, value]) => `  ${name.padEnd(20)} ${value}`)
                   .join('\n'),
