@@ -68,8 +68,15 @@ export interface FitOptions {
   epochs: number;
   /** Layers to start from, on the same (standardised) inputs; small random heads where absent. */
   initial: Partial<FittedLayers> & { embedding: Dense };
-  /** Rows whose head losses are measured after every epoch; the best epoch's layers are kept. */
-  monitor?: { rows: number[]; patience: number };
+  /**
+   * Rows whose head losses are measured after every epoch (weighted by `weights`: which heads
+   * decide); the best epoch's layers are kept.
+   */
+  monitor?: {
+    rows: number[];
+    patience: number;
+    weights: Pick<LossWeights, 'category' | 'attributes' | 'queries'>;
+  };
   onEpoch?: (epoch: number, loss: number) => void;
 }
 
@@ -222,8 +229,13 @@ export async function fitHeads(set: TrainingSet, rowsToFit: number[], options: F
     const mean = Number((total / Math.max(1, batches)).toFixed(4));
     options.onEpoch?.(epoch, mean);
     if (!monitored || !options.monitor) continue;
+    const decide = options.monitor.weights;
     const lossOf = tf.tidy(() =>
-      weightedSum(headParts(monitored.x, monitored.yCategory, monitored.yAttributes, monitored.yQueries)),
+      weightedSum(
+        headParts(monitored.x, monitored.yCategory, monitored.yAttributes, monitored.yQueries).map(
+          (part, i) => ({ ...part, weight: [decide.category, decide.attributes, decide.queries][i] ?? 0 }),
+        ),
+      ),
     );
     const monitorLoss = (await lossOf.data())[0] as number;
     lossOf.dispose();

@@ -71,7 +71,8 @@ export function validationSplit(set: TrainingSet, share: number, seed: number) {
  * Trains the heads on standardised shared features (standardiser fitted on the training rows and
  * folded into the returned layers, so the served graph still reads the raw feature): first one fit
  * per learning rate on the training rows less a validation share, each stopped early on the
- * validation loss; then the chosen rate and epoch count on every training row. Test rows are
+ * validation loss of the category head (of all heads, in a set without categories); then the
+ * chosen rate and epoch count on every training row. Test rows are
  * never seen here.
  */
 export async function trainHeads(set: TrainingSet, options: TrainOptions): Promise<TrainedHeads> {
@@ -90,8 +91,10 @@ export async function trainHeads(set: TrainingSet, options: TrainOptions): Promi
   const rates = search ? RATE_STEPS.map((step) => options.learningRate * step) : [];
   const total = (rates.length + 1) * options.epochs;
   let done = 0;
+  // Small sets still get several steps an epoch (60 rows in one 256-row batch: 60 steps in all).
+  const batchSize = Math.min(options.batchSize, Math.max(16, Math.ceil(set.count / 8)));
   const common = {
-    batchSize: options.batchSize,
+    batchSize,
     weights: options.weights,
     embeddingDim: options.embeddingDim,
     arcface: options.arcface,
@@ -104,6 +107,16 @@ export async function trainHeads(set: TrainingSet, options: TrainOptions): Promi
     { backend, rows: set.count, validation_rows: search ? validation.length : 0, rates },
     'training heads',
   );
+  // The category head decides when there is one: it is what the gate judges, and the title words
+  // of a few held-out products (queries) stop generalising long before the categories do.
+  const decide =
+    set.categoryCount > 0 && options.weights.category > 0 && set.categories.some((c) => c >= 0)
+      ? { category: 1, attributes: 0, queries: 0 }
+      : {
+          category: options.weights.category,
+          attributes: options.weights.attributes,
+          queries: options.weights.queries,
+        };
   const tried: HeadSelection['tried'] = [];
   for (const learningRate of rates) {
     // The search watches the heads only. With a frozen trunk the heads share no parameter with the
@@ -113,7 +126,7 @@ export async function trainHeads(set: TrainingSet, options: TrainOptions): Promi
       weights: { ...options.weights, arcface: 0, pairwise: 0 },
       learningRate,
       epochs: options.epochs,
-      monitor: { rows: validation, patience: options.patience ?? 5 },
+      monitor: { rows: validation, patience: options.patience ?? 5, weights: decide },
       onEpoch: () => options.onProgress?.(++done, total),
     });
     done += options.epochs - result.epochsRun;

@@ -137,7 +137,7 @@ async function trainAndEvaluate(iconicOf: Iconic): Promise<void> {
     assert.ok(
       (run.metrics.category_top1 as number) > (run.metrics.category_ncm_top1 as number) ||
         run.metrics.category_top1 === run.metrics.category_ceiling,
-      `the gate let through only a head that beats the nearest class mean: ${JSON.stringify(run.metrics)}`,
+      `the gate let through only a head that beats the nearest class mean: ${JSON.stringify(run.metrics)} ${JSON.stringify(selection)}`,
     );
 
     // The exported candidate, run by the serving runtime on the images, scores what training measured.
