@@ -89,8 +89,18 @@ test('the grid shows enriched listings with photos, categories and filters', { s
   const label = category.replace(/\s+\d.*$/, '').trim();
   await page.selectOption('#f-category', label);
   await page.click('.filters button[type=submit]');
-  await page.waitForFunction((c) => location.hash.includes(encodeURIComponent(c)), label);
+  // The query string spells a space as "+" (URLSearchParams): "Ankle boot" is Ankle+boot.
+  await page.waitForFunction((c) => decodeURIComponent(location.hash.replace(/\+/g, ' ')).includes(c), label);
   await page.locator('.grid .card').first().waitFor();
+  // The filtered grid replaces the old one once its page of results arrives.
+  await page
+    .waitForFunction(
+      (c) =>
+        Array.from(document.querySelectorAll('.card .category')).every((e) => e.textContent?.startsWith(c)),
+      label,
+      { timeout: 15_000 },
+    )
+    .catch(() => undefined);
   const shown = await page.locator('.card .category').allTextContents();
   assert.ok(shown.length > 0 && shown.every((text) => text.startsWith(label)), shown.join(' | '));
 });
@@ -177,7 +187,16 @@ test('the models page charts versions; rollback serves an earlier one', { skip: 
   await page.locator('#serving-version').waitFor();
   await shot('models');
   assert.equal(await text('#serving-version'), 'e2e-v2');
-  assert.equal(await page.locator('svg.chart polyline').count(), 4);
+  // One line per metric on the 0-1 scale, of either version (the reference's baselines included).
+  const union = { ...reference.metrics, ...metrics } as Record<string, number>;
+  const charted = Object.keys(union).filter((name) =>
+    [reference.metrics, metrics].every(
+      (m: Record<string, number>) =>
+        m[name] === undefined || ((m[name] as number) >= 0 && (m[name] as number) <= 1),
+    ),
+  );
+  assert.ok(charted.includes('category_ncm_top1'), 'the baseline is charted beside the figure');
+  assert.equal(await page.locator('svg.chart polyline').count(), charted.length);
   await assertAccessible();
 
   page.once('dialog', (dialog) => dialog.accept());
