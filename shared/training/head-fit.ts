@@ -146,10 +146,19 @@ export async function fitHeads(set: TrainingSet, rowsToFit: number[], options: F
     yQueries: tf.Tensor2D,
   ) => {
     const logits = (h: { w: tf.Variable; b: tf.Variable }) => x.matMul(h.w).add(h.b) as tf.Tensor2D;
+    // A head without labels (a dataset with no attribute column) has nothing to learn: loss 0,
+    // and no zero-width matrix product for the wasm kernels to refuse.
+    const none = { loss: tf.scalar(0), weight: 0 };
     return [
-      { loss: softmaxCrossEntropy(logits(category), yCategory), weight: options.weights.category },
-      { loss: multiLabelSoftmax(logits(attributes), yAttributes), weight: options.weights.attributes },
-      { loss: multiLabelSoftmax(logits(queries), yQueries), weight: options.weights.queries },
+      set.categoryCount > 0
+        ? { loss: softmaxCrossEntropy(logits(category), yCategory), weight: options.weights.category }
+        : none,
+      set.attributeCount > 0
+        ? { loss: multiLabelSoftmax(logits(attributes), yAttributes), weight: options.weights.attributes }
+        : none,
+      set.queryCount > 0
+        ? { loss: multiLabelSoftmax(logits(queries), yQueries), weight: options.weights.queries }
+        : none,
     ];
   };
   const targets = (rows: number[]) => ({
