@@ -14,6 +14,12 @@ import { seededUniform } from './seeded-random.ts';
 export interface TrainingSet {
   /** n x F shared features (GeM-pooled, L2-normalised), row-major. */
   features: Float32Array;
+  /**
+   * What the embedding projection reads, when not `features`: trainHeads keeps it on the raw
+   * features, where the learned whitening it starts from was estimated and its losses' step sizes
+   * were tuned (on standardised inputs the same steps undid the whitening: grocery recall@1 0.28 -> 0.09).
+   */
+  embeddingFeatures?: Float32Array;
   count: number;
   dims: number;
   /** Category index per row, -1 when unknown. */
@@ -187,6 +193,7 @@ export async function fitHeads(set: TrainingSet, rowsToFit: number[], options: F
     for (let start = 0; start < order.length; start += options.batchSize) {
       const rows = order.slice(start, start + options.batchSize);
       const { x, yCategory, yAttributes, yQueries } = targets(rows);
+      const xe = set.embeddingFeatures ? pick(rows, set.embeddingFeatures, dims) : x;
       const productIds = rows.map((r) => set.products[r] as number);
       const productTargets = hasProducts
         ? (tf
@@ -201,7 +208,7 @@ export async function fitHeads(set: TrainingSet, rowsToFit: number[], options: F
         : null;
       const pairs = hasProducts
         ? minePairs(
-            tf.tidy(() => x.matMul(embedding.w).add(embedding.b) as tf.Tensor2D),
+            tf.tidy(() => xe.matMul(embedding.w).add(embedding.b) as tf.Tensor2D),
             productIds,
           )
         : null;
@@ -210,7 +217,7 @@ export async function fitHeads(set: TrainingSet, rowsToFit: number[], options: F
           tf.tidy(() => {
             const parts = headParts(x, yCategory, yAttributes, yQueries);
             if (hasProducts && centres && productTargets && pairs) {
-              const e = x.matMul(embedding.w).add(embedding.b) as tf.Tensor2D;
+              const e = xe.matMul(embedding.w).add(embedding.b) as tf.Tensor2D;
               parts.push({
                 loss: multiLabelArcFace(
                   e,
@@ -232,6 +239,7 @@ export async function fitHeads(set: TrainingSet, rowsToFit: number[], options: F
       total += (await loss?.data())?.[0] ?? 0;
       batches += 1;
       tf.dispose([x, yCategory, yAttributes, yQueries]);
+      if (xe !== x) xe.dispose();
       if (loss) loss.dispose();
       if (productTargets) productTargets.dispose();
     }

@@ -78,10 +78,12 @@ export function validationSplit(set: TrainingSet, share: number, seed: number) {
 export async function trainHeads(set: TrainingSet, options: TrainOptions): Promise<TrainedHeads> {
   const backend = await selectTrainingBackend(options.backend ?? 'wasm', options.log);
   const standardiser = fitStandardiser(set.features, set.count, set.dims);
-  const z: TrainingSet = { ...set, features: standardise(set.features, set.dims, standardiser) };
-  const initial: Partial<FittedLayers> & { embedding: Dense } = {
-    embedding: unfoldFromRaw(options.embedding, standardiser),
+  const z: TrainingSet = {
+    ...set,
+    features: standardise(set.features, set.dims, standardiser),
+    embeddingFeatures: set.features,
   };
+  const initial: Partial<FittedLayers> & { embedding: Dense } = { embedding: options.embedding };
   for (const name of ['category', 'attributes', 'queries'] as const) {
     const start = options.initial?.[name];
     if (start) initial[name] = unfoldFromRaw(start, standardiser);
@@ -161,7 +163,7 @@ export async function trainHeads(set: TrainingSet, options: TrainOptions): Promi
   return {
     heads: {
       gemP: options.gemP,
-      embedding: foldIntoRaw(layers.embedding, standardiser),
+      embedding: layers.embedding,
       category: foldIntoRaw(layers.category, standardiser),
       attributes: foldIntoRaw(layers.attributes, standardiser),
       queries: foldIntoRaw(layers.queries, standardiser),
