@@ -1,3 +1,4 @@
+import type { ReferenceEvaluation } from '../../../shared/training/evaluate-reference.ts';
 import type { BenchReport } from './report-types.ts';
 
 const pct = (x: number | null | undefined) =>
@@ -108,19 +109,7 @@ export function qualitySection(s: NonNullable<BenchReport['suites']['quality']>)
       `(whole photo alone ${pct(ikea.recall_at_5_whole_photo)}, chance ${pct(ikea.recall_at_5_chance)}).`,
     '',
   );
-  const ref = d.reference as
-    | {
-        fashion_small_rows: number;
-        fashion_small_top1: number;
-        fashion_small_top1_answered: number | null;
-        fashion_small_false_unknown: number;
-        fashion_small_majority_top1: number;
-        grocery_rows: number;
-        grocery_unknown_rate: number;
-        ikea_rows: number;
-        ikea_unknown_rate: number;
-      }
-    | undefined;
+  const ref = d.reference as ReferenceEvaluation | undefined;
   if (ref) {
     out.push(
       '### The served model on real photos, untrained (`grokcat eval reference`)',

@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { openDatabase } from '../../../shared/db/open-database.ts';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
-import { ensureServingModel } from '../../../shared/model/model-registry.repository.ts';
 import { createModelRuntime, runtimeOptions } from '../../../shared/model/model-runtime.ts';
-import { readModelFolder } from '../../../shared/model/model-store.ts';
 import { evaluateReference } from '../../../shared/training/evaluate-reference.ts';
 import { DEFAULT_DATASETS_DIR } from '../../bench/datasets.ts';
 import { runCommand } from '../command-runtime.ts';
+import { chosenModel } from './model-choice.ts';
 
 const pct = (value: number | null) => (value === null ? '-' : `${(value * 100).toFixed(1)}%`);
 
@@ -32,19 +30,7 @@ export function registerEvalReferenceCommand(evaluate: Command): void {
               'USAGE_INVALID',
               `--datasets ${options.datasets} has no ${name}/labels.csv`,
             );
-        let files = options.model
-          ? readModelFolder(
-              existsSync(options.model) ? options.model : path.join(config.home, 'models', options.model),
-            )
-          : null;
-        if (!files) {
-          const database = await openDatabase(config, { log });
-          try {
-            files = await ensureServingModel(config, database.knex, log);
-          } finally {
-            await database.close();
-          }
-        }
+        const files = await chosenModel(config, log, options.model);
         const runtime = await createModelRuntime(files, runtimeOptions(config), log);
         try {
           const r = await evaluateReference({

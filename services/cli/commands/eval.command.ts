@@ -1,11 +1,6 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { openDatabase } from '../../../shared/db/open-database.ts';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
-import { ensureServingModel } from '../../../shared/model/model-registry.repository.ts';
 import { createModelRuntime, runtimeOptions } from '../../../shared/model/model-runtime.ts';
-import { readModelFolder } from '../../../shared/model/model-store.ts';
 import { evaluateFashionMnist } from '../../../shared/training/evaluate-fashion-mnist.ts';
 import { evaluateModelOnDataset } from '../../../shared/training/evaluate-model.ts';
 import { type DatasetChoice, loadLabelledDataset } from '../../../shared/training/load-dataset.ts';
@@ -13,6 +8,7 @@ import { runCommand } from '../command-runtime.ts';
 import { createProgressBar } from '../progress-bar.ts';
 import { registerEvalCatalogCommand } from './eval-catalog.command.ts';
 import { registerEvalReferenceCommand } from './eval-reference.command.ts';
+import { chosenModel } from './model-choice.ts';
 
 interface EvalOptions extends DatasetChoice {
   limit?: number;
@@ -44,19 +40,7 @@ export function registerEvalCommand(program: Command): void {
           throw new GrokcatError('USAGE_INVALID', 'name a --dataset (or run grokcat eval catalog)');
         }
         const folder = options.dataset === 'fashion-mnist' ? null : loadLabelledDataset(options);
-        let files = options.model
-          ? readModelFolder(
-              existsSync(options.model) ? options.model : path.join(config.home, 'models', options.model),
-            )
-          : null;
-        if (!files) {
-          const database = await openDatabase(config, { log });
-          try {
-            files = await ensureServingModel(config, database.knex, log);
-          } finally {
-            await database.close();
-          }
-        }
+        const files = await chosenModel(config, log, options.model);
         const runtime = await createModelRuntime(files, runtimeOptions(config), log);
         try {
           if (folder) {
