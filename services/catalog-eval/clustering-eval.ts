@@ -1,3 +1,4 @@
+import { averageLinkage, cutDendrogram } from '../../shared/catalog/average-linkage.ts';
 import { type MatchScores, pairwiseScores, perListingScores } from '../../shared/catalog/match-metrics.ts';
 import { createUnionFind } from '../../shared/catalog/union-find.ts';
 import { dHash, hashDistance, pHash } from '../../shared/image/perceptual-hash.ts';
@@ -10,7 +11,15 @@ export interface EvalItem {
   split: 'calibration' | 'test';
 }
 
+/**
+ * How pairs become products: `average` joins two clusters when the mean score of all their cross
+ * pairs reaches the threshold (the cataloger's rule: agreement with a product as a whole);
+ * `single` when any one pair does (transitive matches, which chain products together).
+ */
+export type Linkage = 'average' | 'single';
+
 export interface MethodResult {
+  linkage: Linkage;
   /** Chosen on the calibration half (best pairwise F1 there). */
   threshold: number;
   calibration_f1: number;
@@ -21,24 +30,44 @@ export interface MethodResult {
 /** Pair scores of one method, for items i < j of one split. */
 export type PairScorer = (a: number, b: number) => number;
 
-/** Clusters: items joined when their score reaches the threshold, transitively (as the cataloger merges). */
-function cluster(indices: number[], scores: Float64Array, n: number, threshold: number): Map<number, string> {
-  const sets = createUnionFind<number>();
-  for (const i of indices) sets.find(i);
-  for (let x = 0; x < indices.length; x++)
-    for (let y = x + 1; y < indices.length; y++) {
-      const i = indices[x] as number;
-      const j = indices[y] as number;
-      if ((scores[i * n + j] as number) >= threshold) sets.union(i, j);
-    }
-  return new Map(indices.map((i) => [i, String(sets.find(i))]));
+/** Clusters of one split at any threshold, for one linkage. */
+function clusterer(indices: number[], scores: Float64Array, n: number, linkage: Linkage) {
+  if (linkage === 'average') {
+    const local = new Float64Array(indices.length * indices.length);
+    indices.forEach((i, x) => {
+      indices.forEach((j, y) => {
+        local[x * indices.length + y] = scores[i * n + j] as number;
+      });
+    });
+    const merges = averageLinkage(local, indices.length);
+    return (threshold: number) => {
+      const clusters = cutDendrogram(merges, indices.length, threshold);
+      return new Map(indices.map((i, x) => [i, String(clusters[x])]));
+    };
+  }
+  return (threshold: number) => {
+    const sets = createUnionFind<number>();
+    for (const i of indices) sets.find(i);
+    for (let x = 0; x < indices.length; x++)
+      for (let y = x + 1; y < indices.length; y++) {
+        const i = indices[x] as number;
+        const j = indices[y] as number;
+        if ((scores[i * n + j] as number) >= threshold) sets.union(i, j);
+      }
+    return new Map(indices.map((i) => [i, String(sets.find(i))]));
+  };
 }
 
 /**
- * Scores one matching method: all pairs within each half are scored, the threshold is swept over
- * the calibration half's score quantiles, and the best one is applied, unchanged, to the test half.
+ * Scores one matching method: all pairs within each half are scored, clustered with `linkage`, the
+ * threshold is swept over the calibration half's score quantiles, and the best one is applied,
+ * unchanged, to the test half.
  */
-export function evaluateMethod(items: EvalItem[], scorer: PairScorer): MethodResult {
+export function evaluateMethod(
+  items: EvalItem[],
+  scorer: PairScorer,
+  linkage: Linkage = 'average',
+): MethodResult {
   const n = items.length;
   const scores = new Float64Array(n * n);
   const halves = { calibration: [] as number[], test: [] as number[] };
@@ -65,13 +94,15 @@ export function evaluateMethod(items: EvalItem[], scorer: PairScorer): MethodRes
     candidates.add(sampled[Math.floor((q / 200) * (sampled.length - 1))] as number);
   let best = { threshold: Number.POSITIVE_INFINITY, f1: -1 };
   const calibrationTruth = truth(halves.calibration);
+  const calibrationClusters = clusterer(halves.calibration, scores, n, linkage);
   for (const threshold of candidates) {
-    const f1 = pairwiseScores(calibrationTruth, cluster(halves.calibration, scores, n, threshold)).f1;
+    const f1 = pairwiseScores(calibrationTruth, calibrationClusters(threshold)).f1;
     if (f1 > best.f1) best = { threshold, f1 };
   }
-  const predicted = cluster(halves.test, scores, n, best.threshold);
+  const predicted = clusterer(halves.test, scores, n, linkage)(best.threshold);
   const testTruth = truth(halves.test);
   return {
+    linkage,
     threshold: Number(best.threshold.toFixed(4)),
     calibration_f1: best.f1,
     pairwise: pairwiseScores(testTruth, predicted),

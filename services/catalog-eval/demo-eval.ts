@@ -167,6 +167,7 @@ export async function evaluateDemo(args: {
       ),
     };
   };
+  const fused = (i: number, j: number) => fusedSimilarity(image(i, j), text(i, j), args.match.textWeight);
   return {
     run: truth.run,
     source: truth.source,
@@ -179,8 +180,10 @@ export async function evaluateDemo(args: {
         test_half: scoreAssignment(onTest(pipelineTruth), onTest(pipelineProducts)),
       },
       image: evaluateMethod(items, image),
+      image_single_link: evaluateMethod(items, image, 'single'),
       text: evaluateMethod(items, text),
-      fused: evaluateMethod(items, (i, j) => fusedSimilarity(image(i, j), text(i, j), args.match.textWeight)),
+      fused: evaluateMethod(items, fused),
+      fused_single_link: evaluateMethod(items, fused, 'single'),
       phash: evaluateMethod(items, hashes.phash),
       dhash: evaluateMethod(items, hashes.dhash),
     },

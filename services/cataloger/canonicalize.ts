@@ -1,10 +1,24 @@
 import type { CatalogTransaction, MatchLabel, Neighbour } from '../../shared/catalog/catalog.repository.ts';
+import type { ProductMember } from '../../shared/catalog/member-similarity.ts';
 import { fusedSimilarity, titleSimilarity } from '../../shared/catalog/title-similarity.ts';
 
 export interface MatchSettings {
+  /**
+   * A neighbour at or above it is a match and names its product; the listing joins that product
+   * when its mean score over the product's members reaches it too (average linkage).
+   */
   threshold: number;
   textWeight: number;
 }
+
+/** The configured match settings (the cataloger may calibrate `threshold` from labels). */
+export const configuredMatchSettings = (catalog: {
+  matchThreshold: number;
+  textWeight: number;
+}): MatchSettings => ({
+  threshold: catalog.matchThreshold,
+  textWeight: catalog.textWeight,
+});
 
 export interface Canonicalized {
   productId: number;
@@ -31,18 +45,54 @@ export function scoreNeighbours(title: string, found: Neighbour[], settings: Mat
 /** How much more than the threshold a listing must match a second product to merge the two. */
 export const MERGE_MARGIN = 0.1;
 
+/** Members of a product a listing is compared with (the most recently enriched). */
+export const AGREEMENT_MEMBERS = 50;
+
+/**
+ * A listing's agreement with each product: its mean fused score over the product's members
+ * (average linkage between the listing and the product), so one look-alike listing no longer
+ * pulls it into a product it resembles nowhere else.
+ */
+export function productAgreement(
+  title: string,
+  members: ProductMember[],
+  settings: MatchSettings,
+): Map<number, number> {
+  const sums = new Map<number, { total: number; count: number }>();
+  for (const member of members) {
+    const fused = fusedSimilarity(
+      member.similarity,
+      titleSimilarity(title, member.title),
+      settings.textWeight,
+    );
+    const sum = sums.get(member.product_id) ?? { total: 0, count: 0 };
+    sums.set(member.product_id, { total: sum.total + fused, count: sum.count + 1 });
+  }
+  return new Map([...sums].map(([product, { total, count }]) => [product, total / count]));
+}
+
 const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
 
 /**
- * Puts one listing in its canonical product: it joins the products of the neighbours it matches
- * (fused score at or above the threshold) and of the listings a person confirmed as the same product;
- * when those are several products, they are merged (union-find: the listing is a transitive match),
- * except where a person said two of their listings are different products. A listing that already
- * has a product keeps it (a later model run never undoes a decision, it can only merge more).
+ * Puts one listing in its canonical product: it joins the products of the listings a person
+ * confirmed as the same product, and those it agrees with as a whole: a neighbour it matches (fused
+ * score at or above the threshold) names a product, and the listing's mean fused score over that
+ * product's members must reach the threshold too (average linkage, `productAgreement`). When those
+ * are several products, they are merged, a second one only when the listing agrees with it clearly
+ * (`MERGE_MARGIN`) and never where a person said two of their listings are different products. A
+ * listing that already has a product keeps it (a later model run never undoes a decision, it can
+ * only merge more).
  */
 export async function canonicalize(
   tx: CatalogTransaction,
-  listing: { id: string; title: string; category: string; modelVersion: string },
+  listing: {
+    id: string;
+    title: string;
+    category: string;
+    modelVersion: string;
+    space: string;
+    embedding: ArrayLike<number>;
+  },
   scored: Scored[],
   settings: MatchSettings,
 ): Promise<Canonicalized> {
@@ -62,14 +112,23 @@ export async function canonicalize(
     if (product !== null) confirmedProducts.push(product);
   }
   const current = await tx.productOfListing(listing.id);
-  // Candidates in order of preference: its own product, confirmed ones, then by match score.
-  const candidates = [
-    ...new Set([
-      ...(current !== null ? [current] : []),
-      ...confirmedProducts,
-      ...matches.map((m) => m.product_id as number),
-    ]),
-  ];
+  const matched = [...new Set(matches.map((m) => m.product_id as number))];
+  const agreement = productAgreement(
+    listing.title,
+    await tx.memberSimilarities({
+      space: listing.space,
+      embedding: listing.embedding,
+      productIds: matched,
+      exclude: listing.id,
+      limit: AGREEMENT_MEMBERS,
+    }),
+    settings,
+  );
+  const agreed = matched
+    .filter((product) => (agreement.get(product) ?? Number.NEGATIVE_INFINITY) >= settings.threshold)
+    .sort((a, b) => (agreement.get(b) as number) - (agreement.get(a) as number));
+  // Candidates in order of preference: its own product, confirmed ones, then by agreement.
+  const candidates = [...new Set([...(current !== null ? [current] : []), ...confirmedProducts, ...agreed])];
   if (candidates.length === 0) {
     const productId = await tx.createProduct({
       category: listing.category,
@@ -91,10 +150,11 @@ export async function canonicalize(
     const blocked = negatives.some(
       (l) => (joined.has(l.a) && theirs.includes(l.b)) || (joined.has(l.b) && theirs.includes(l.a)),
     );
-    // Merging two products on one listing's word chains clusters together (single linkage): the
-    // bridge must match the second product clearly, unless a person confirmed it.
-    const bridge = Math.max(...matches.filter((m) => m.product_id === product).map((m) => m.fused), -1);
-    const clear = confirmedProducts.includes(product) || bridge >= settings.threshold + MERGE_MARGIN;
+    // Merging two products on one listing's word chains clusters together: the listing must agree
+    // with the second product clearly, unless a person confirmed it.
+    const clear =
+      confirmedProducts.includes(product) ||
+      (agreement.get(product) ?? Number.NEGATIVE_INFINITY) >= settings.threshold + MERGE_MARGIN;
     if (blocked || !clear) continue;
     merged.push(product);
     for (const id of theirs) joined.add(id);
@@ -102,6 +162,13 @@ export async function canonicalize(
   await tx.assign(listing.id, root, listing.modelVersion);
   await tx.merge(root, merged);
   await tx.refreshCounts([root, ...merged]);
+  // The listing's agreement with its product; a kept or confirmed product it was not scored with
+  // reports its best matching neighbour there.
   const best = matches.find((m) => m.product_id === root || merged.includes(m.product_id as number));
-  return { productId: root, newProduct: false, merged, matchScore: best ? best.fused : null };
+  return {
+    productId: root,
+    newProduct: false,
+    merged,
+    matchScore: agreement.get(root) ?? best?.fused ?? null,
+  };
 }

@@ -10,7 +10,7 @@ import { embeddingSpace } from '../../shared/model/grok/model-card.ts';
 import { createModelRegistry } from '../../shared/model/model-registry.repository.ts';
 import { createLabelsRepository } from '../../shared/training/labels.repository.ts';
 import type { ServiceDependencies } from '../system/service-dependencies.ts';
-import type { MatchSettings } from './canonicalize.ts';
+import { configuredMatchSettings, type MatchSettings } from './canonicalize.ts';
 import { createCataloger } from './cataloger.ts';
 import { createMatchLabelHandler, thresholdFromLabels } from './match-labels.ts';
 
@@ -38,10 +38,7 @@ export async function startCatalogerService(
   const { config } = deps;
   const log = deps.log.child({ service: 'cataloger' });
   const catalog = createCatalogRepository(deps.database.knex);
-  let settings: MatchSettings = {
-    threshold: config.catalog.matchThreshold,
-    textWeight: config.catalog.textWeight,
-  };
+  let settings: MatchSettings = configuredMatchSettings(config.catalog);
   const serving = await createModelRegistry(deps.database.knex).serving();
   if (serving) {
     const calibrated = await thresholdFromLabels(catalog, embeddingSpace(serving.card), settings.textWeight);

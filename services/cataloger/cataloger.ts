@@ -92,7 +92,14 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
     const scored = scoreNeighbours(e.title, found, deps.settings());
     const product = await canonicalize(
       tx,
-      { id: e.listing_id, title: e.title, category: e.category.label, modelVersion: e.model_version },
+      {
+        id: e.listing_id,
+        title: e.title,
+        category: e.category.label,
+        modelVersion: e.model_version,
+        space,
+        embedding: e.embedding,
+      },
       scored,
       deps.settings(),
     );

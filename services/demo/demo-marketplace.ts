@@ -67,7 +67,8 @@ export async function generateMarketplace(args: {
       const photos = 1 + Math.floor(random() * 3);
       for (let k = 0; k < photos; k++) {
         const file = path.join(args.folder, `${id}-${k}.jpg`);
-        writeFileSync(file, await sellerPhoto(master, `${id}-${k}`, random));
+        // Seeded by the marketplace's seed, not the run id: one seed gives the same photos in every run.
+        writeFileSync(file, await sellerPhoto(master, `${args.seed ?? args.run}-${n}-${k}`, random));
         images.push(pathToFileURL(file).href);
       }
       listings.push({

@@ -41,6 +41,8 @@ export async function runDemo(args: {
   log: Logger;
   listings: number;
   imagesDir?: string;
+  /** Seeds the marketplace (products, copies, prices, arrival order); default: from the run id. */
+  seed?: number;
   timeoutMs?: number;
   onProgress?: (done: number, total: number) => void;
 }): Promise<DemoSummary> {
@@ -53,6 +55,7 @@ export async function runDemo(args: {
     run,
     folder: path.join(args.config.image.fileRoot, 'demo', run),
     ...(args.imagesDir ? { imagesDir: args.imagesDir } : {}),
+    ...(args.seed !== undefined ? { seed: args.seed } : {}),
   });
   const truthFile = path.join(demoFolder(args.config), run, 'ground-truth.json');
   mkdirSync(path.dirname(truthFile), { recursive: true });

@@ -2,6 +2,7 @@ import type { EventHandler } from '../../shared/bus/consumer-runtime.ts';
 import { TOPICS } from '../../shared/events/topics.ts';
 import type { ModelRuntime } from '../../shared/model/model-runtime.ts';
 import { createLabelsRepository } from '../../shared/training/labels.repository.ts';
+import { configuredMatchSettings } from '../cataloger/canonicalize.ts';
 import { catalogerOf } from '../cataloger/cataloger.service.ts';
 import { enricherOf } from '../enricher/enricher.service.ts';
 import { createLabelHandler, LABEL_TOPICS } from '../trainer/label-handler.ts';
@@ -25,10 +26,7 @@ export function topicHandlers(dependencies: HandlerDependencies): Partial<Record
     onStored: () => {},
   });
   const { config, runtime } = dependencies;
-  const cataloger = catalogerOf(dependencies, () => ({
-    threshold: config.catalog.matchThreshold,
-    textWeight: config.catalog.textWeight,
-  }));
+  const cataloger = catalogerOf(dependencies, () => configuredMatchSettings(config.catalog));
   const enricher = runtime ? enricherOf(dependencies, runtime) : null;
   return {
     ...Object.fromEntries(Object.keys(LABEL_TOPICS).map((topic) => [topic, labels])),

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { type MemberQuery, memberSimilarities } from './member-similarity.ts';
 import { ensureVectorIndex, vectorLiteral, vectorSql } from './vector-index.ts';
 
 export interface ListingRecord {
@@ -303,6 +304,8 @@ function catalogTransaction(trx: Knex.Transaction) {
     },
 
     neighbours: (query: NeighbourQuery) => neighbours(trx, query),
+
+    memberSimilarities: (query: MemberQuery) => memberSimilarities(trx, query),
 
     async conditionOf(listingId: string): Promise<string | null> {
       const row = await trx('listings').where({ id: listingId }).first('condition');

@@ -353,9 +353,9 @@ export const CONFIG_VARIABLES = {
     schema: positiveNumber,
   },
   GROKCAT_CATALOG_MATCH_THRESHOLD: {
-    default: '0.55',
+    default: '0.5',
     description:
-      'Fused (image and title) similarity at or above which a listing joins the product of its nearest match; replaced at start-up by the threshold calibrated from product-match labels when there are at least 20 of both outcomes (docs/catalog.md).',
+      "Fused (image and title) similarity at or above which a listing joins a product: with a neighbour of it, and on average over the product's members (average linkage); replaced at start-up by the threshold calibrated from product-match labels when there are at least 20 of both outcomes (docs/catalog.md).",
     schema: fraction,
   },
   GROKCAT_CATALOG_TEXT_WEIGHT: {

@@ -140,7 +140,16 @@ test('grokcat demo: every listing enriched and cataloged, none dead-lettered, fe
       };
     };
     assert.equal(measured.listings, 40);
-    for (const method of ['pipeline', 'image', 'text', 'fused', 'phash', 'dhash']) {
+    for (const method of [
+      'pipeline',
+      'image',
+      'image_single_link',
+      'text',
+      'fused',
+      'fused_single_link',
+      'phash',
+      'dhash',
+    ]) {
       const f1 = measured.canonicalization[method]?.pairwise.f1;
       assert.ok(typeof f1 === 'number' && f1 >= 0 && f1 <= 1, `${method} pairwise F1 ${f1}`);
     }

@@ -81,3 +81,42 @@ test("a popular product's price comparables are its most similar listings, at mo
   );
   assert.equal(all.length, LISTINGS - 1);
 });
+
+test("a product's members come with their image similarity, at most the limit per product, the listing itself left out", async () => {
+  const catalog = createCatalogRepository(database.knex);
+  const { id: productId } = await database.knex('products').first('id');
+  const members = await catalog.transaction((tx) =>
+    tx.memberSimilarities({
+      space: SPACE,
+      embedding: at(0),
+      productIds: [Number(productId)],
+      exclude: 'p-0',
+      limit: 1000,
+    }),
+  );
+  assert.equal(members.length, LISTINGS - 1);
+  assert.ok(members.every((m) => m.product_id === Number(productId) && m.listing_id !== 'p-0'));
+  const p10 = members.find((m) => m.listing_id === 'p-10');
+  assert.ok(p10 && Math.abs(p10.similarity - Math.cos((10 * Math.PI) / 180)) < 1e-4, JSON.stringify(p10));
+  assert.equal(p10.title, 'lamp 10');
+  const capped = await catalog.transaction((tx) =>
+    tx.memberSimilarities({
+      space: SPACE,
+      embedding: at(0),
+      productIds: [Number(productId)],
+      exclude: 'p-0',
+      limit: 7,
+    }),
+  );
+  assert.equal(capped.length, 7);
+  const elsewhere = await catalog.transaction((tx) =>
+    tx.memberSimilarities({
+      space: 'another-space',
+      embedding: at(0),
+      productIds: [Number(productId)],
+      exclude: 'p-0',
+      limit: 7,
+    }),
+  );
+  assert.equal(elsewhere.length, 0, 'members not enriched in the space are left out');
+});

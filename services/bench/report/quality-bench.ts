@@ -12,6 +12,7 @@ import { loadLabelledDataset } from '../../../shared/training/load-dataset.ts';
 import { runTrainingJob, trainingSettings } from '../../../shared/training/training-job.ts';
 import { evaluateGrocery, evaluateRoomScenes } from '../../catalog-eval/dataset-eval.ts';
 import { evaluateDemo, readGroundTruth } from '../../catalog-eval/demo-eval.ts';
+import { configuredMatchSettings } from '../../cataloger/canonicalize.ts';
 import { demoFolder, runDemo } from '../../demo/demo-run.ts';
 import { startSystem } from '../../system/system.ts';
 import { datasetsAvailable } from '../datasets.ts';
@@ -82,7 +83,7 @@ export async function benchQuality(options: QualityOptions) {
       truth: readGroundTruth(demoFolder(config), summary.run),
       catalog: createCatalogRepository(system.database.knex),
       space: embeddingSpace(runtime.files.card),
-      match: { threshold: config.catalog.matchThreshold, textWeight: config.catalog.textWeight },
+      match: configuredMatchSettings(config.catalog),
       neighbours: config.catalog.neighbours,
     });
 

@@ -90,11 +90,19 @@ export function qualitySection(s: NonNullable<BenchReport['suites']['quality']>)
   const grocery = d['grocery-store'] as {
     listings: number;
     products: number;
-    canonicalization: Record<string, { pairwise: { f1: number }; per_listing: { f1: number } } | null>;
+    canonicalization: Record<
+      string,
+      { linkage?: string; pairwise: { f1: number }; per_listing: { f1: number } } | null
+    >;
   };
   out.push(
     `grocery-store, every in-store photo a listing (${grocery.listings} test photos of ${grocery.products} products, threshold from the dev split): ` +
-      `duplicates found by the image embedding, pairwise F1 **${pct(grocery.canonicalization.image?.pairwise.f1)}**, ` +
+      `duplicates found by the image embedding, pairwise F1 **${pct(grocery.canonicalization.image?.pairwise.f1)}**` +
+      // Reports from before 2026-12-01 clustered by single linkage alone and carry no `linkage`.
+      (grocery.canonicalization.image?.linkage
+        ? ` with ${grocery.canonicalization.image.linkage} linkage (single linkage ${pct(grocery.canonicalization.image_single_link?.pairwise.f1)})`
+        : '') +
+      ', ' +
       `against pHash ${pct(grocery.canonicalization.phash?.pairwise.f1)} and dHash ${pct(grocery.canonicalization.dhash?.pairwise.f1)}.`,
     '',
   );

@@ -8,14 +8,17 @@ import { createModelRuntime, runtimeOptions } from '../../../shared/model/model-
 import { DEFAULT_DATASETS_DIR, datasetsAvailable } from '../../bench/datasets.ts';
 import { evaluateGrocery, evaluateRoomScenes } from '../../catalog-eval/dataset-eval.ts';
 import { evaluateDemo, readGroundTruth } from '../../catalog-eval/demo-eval.ts';
+import { configuredMatchSettings } from '../../cataloger/canonicalize.ts';
 import { demoFolder } from '../../demo/demo-run.ts';
 import { runCommand } from '../command-runtime.ts';
 import { createProgressBar } from '../progress-bar.ts';
+import { chosenModel } from './model-choice.ts';
 
 interface CatalogEvalOptions {
   run?: string;
   datasets?: string;
   demoOnly?: boolean;
+  model?: string;
 }
 
 const pct = (value: number | null | undefined) =>
@@ -28,8 +31,17 @@ export function registerEvalCatalogCommand(evaluate: Command): void {
     .option('--run <id>', 'the demo run to measure (default: the newest under GROKCAT_HOME/demo)')
     .option('--datasets <dir>', 'labelled photo sets (grocery-store, ikea-catalog)', DEFAULT_DATASETS_DIR)
     .option('--demo-only', 'skip the photo sets')
+    .option(
+      '--model <version|folder>',
+      'photo sets: run this model (e.g. one trained by `grokcat train --dataset` on the set) instead of the serving one',
+    )
     .option('--json', 'print the result as one JSON line')
-    .addHelpText('after', '\nExample:\n  grokcat demo --listings 300 && grokcat eval catalog --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  grokcat demo --listings 300 && grokcat eval catalog --json\n' +
+        '  grokcat train --dataset ../shared/datasets/grocery-store --json   # prints the version\n' +
+        '  grokcat eval catalog --model VERSION --json',
+    )
     .action(
       runCommand(async ({ config, log, print }, options: CatalogEvalOptions) => {
         const database = await openDatabase(config, { log });
@@ -40,7 +52,7 @@ export function registerEvalCatalogCommand(evaluate: Command): void {
             truth: readGroundTruth(demoFolder(config), options.run),
             catalog: createCatalogRepository(database.knex),
             space: embeddingSpace(files.card),
-            match: { threshold: config.catalog.matchThreshold, textWeight: config.catalog.textWeight },
+            match: configuredMatchSettings(config.catalog),
             neighbours: config.catalog.neighbours,
           });
           const datasets: Record<string, unknown> = {};
@@ -50,16 +62,26 @@ export function registerEvalCatalogCommand(evaluate: Command): void {
           } else if (!datasetsAvailable(dir)) {
             datasets.skipped = `no labelled photo sets at ${dir}`;
           } else {
-            runtime = await createModelRuntime(files, runtimeOptions(config), log);
-            const sets = [
-              ['grocery-store', evaluateGrocery],
-              ['ikea-catalog', evaluateRoomScenes],
-            ] as const;
-            for (const [name, evaluateSet] of sets) {
-              const bar = createProgressBar(name);
-              datasets[name] = await evaluateSet(path.join(dir, name), runtime, bar.update);
-              bar.finish();
-            }
+            const model = options.model ? await chosenModel(config, log, options.model) : files;
+            datasets.model_version = model.version;
+            runtime = await createModelRuntime(model, runtimeOptions(config), log);
+            // A model trained on grocery-store (`grokcat train --dataset`) has seen its dev products.
+            const sawDev = model.card.training.data.startsWith('grocery-store:');
+            const grocery = createProgressBar('grocery-store');
+            datasets['grocery-store'] = await evaluateGrocery(
+              path.join(dir, 'grocery-store'),
+              runtime,
+              grocery.update,
+              sawDev ? 'test-half' : 'dev',
+            );
+            grocery.finish();
+            const ikea = createProgressBar('ikea-catalog');
+            datasets['ikea-catalog'] = await evaluateRoomScenes(
+              path.join(dir, 'ikea-catalog'),
+              runtime,
+              ikea.update,
+            );
+            ikea.finish();
           }
           const c = demo.canonicalization;
           const line = (name: string, r: { pairwise: { f1: number }; per_listing: { f1: number } }) =>
