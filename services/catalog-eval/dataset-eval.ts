@@ -5,7 +5,7 @@ import { readCsvRecords } from '../../shared/training/csv.ts';
 import { pagePhotoRegions } from '../enricher/page-photo-regions.ts';
 import { dot, type EvalItem, evaluateMethod, perceptualScorers } from './clustering-eval.ts';
 
-const pool = async <T, R>(
+export const pool = async <T, R>(
   items: T[],
   width: number,
   work: (item: T, index: number) => Promise<R>,

@@ -59,6 +59,9 @@ export function buildProgram(): Command {
     .version(PACKAGE_VERSION)
     .showHelpAfterError()
     .exitOverride()
+    // Lets a command opt into options before its subcommands only (eval: its --model and a
+    // subcommand's --model are different options); the program itself has none but --version.
+    .enablePositionalOptions()
     .addHelpText('after', `\nExamples:\n${EXAMPLES.map((line) => `  ${line}`).join('\n')}\n\n${FOOTER}`);
   registerStartCommand(program);
   registerDbCommands(program);

@@ -42,6 +42,14 @@ test('grokcat eval reference: the serving model on real photos, untrained, right
     );
     assert.equal(missing.code, 2, missing.stderr);
     assert.match(missing.stderr, /has no fashion-small\/labels.csv/);
+
+    // Its --model is its own, not eval's (which once took it and measured the serving model).
+    const noModel = await runCli(
+      ['eval', 'reference', '--datasets', DEFAULT_DATASETS_DIR, '--model', 'no-such-version', '--json'],
+      cleanEnv({ GROKCAT_HOME: home, GROKCAT_LOG_LEVEL: 'warn' }),
+    );
+    assert.equal(noModel.code, 1, noModel.stderr);
+    assert.match(noModel.stderr, /no-such-version has no model.onnx/);
   } finally {
     cleanup();
   }

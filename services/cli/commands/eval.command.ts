@@ -8,6 +8,7 @@ import { runCommand } from '../command-runtime.ts';
 import { createProgressBar } from '../progress-bar.ts';
 import { registerEvalCatalogCommand } from './eval-catalog.command.ts';
 import { registerEvalReferenceCommand } from './eval-reference.command.ts';
+import { registerEvalSearchCommand } from './eval-search.command.ts';
 import { chosenModel } from './model-choice.ts';
 
 interface EvalOptions extends DatasetChoice {
@@ -19,6 +20,8 @@ export function registerEvalCommand(program: Command): void {
   const evaluate = program
     .command('eval')
     .description('evaluate the serving model (or --model) on a labelled dataset')
+    // `eval search --model X`: without this, eval's own --model would take the subcommand's.
+    .enablePositionalOptions()
     .option(
       '--dataset <name|dir>',
       'fashion-mnist (its 10,000 test images; Debian dataset-fashion-mnist) or a dataset folder (its test split; docs/training.md)',
@@ -84,4 +87,5 @@ export function registerEvalCommand(program: Command): void {
     );
   registerEvalCatalogCommand(evaluate);
   registerEvalReferenceCommand(evaluate);
+  registerEvalSearchCommand(evaluate);
 }
