@@ -22,6 +22,7 @@ export const EXAMPLES = [
   'grokcat eval --dataset fashion-mnist --json     # a model on the Fashion-MNIST test images',
   'grokcat eval catalog --json                     # canonicalization and price quality of a demo run',
   'grokcat eval reference --json                   # the serving model on real photos: right, or unknown?',
+  'grokcat eval search --json                      # visual search on real photos: finds the product?',
   'grokcat train --dataset fashion-mnist           # retrain the heads, gate, publish',
   'grokcat model list                              # versions, status, metrics',
   'grokcat model rollback reference-fmnist-v3      # serve an earlier version again',
