@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { toGrokcatError } from '../../shared/errors/error-catalogue.ts';
 import type { ModelRuntime } from '../../shared/model/model-runtime.ts';
 import { readCsvRecords } from '../../shared/training/csv.ts';
-import { pagePhotoRegions } from '../enricher/page-photo-regions.ts';
 import { dot, type EvalItem, evaluateMethod, perceptualScorers } from './clustering-eval.ts';
 
 export const pool = async <T, R>(
@@ -86,59 +84,5 @@ export async function evaluateGrocery(
       text_note:
         'every photo of a product has the same title here: text matching is not measurable on this set',
     },
-  };
-}
-
-/**
- * ikea-catalog room scenes as page photos: the catalogue is every product image; each scene is
- * tagged as the enricher tags page photos (the whole photo and 14 crops, a product scoring its best
- * region) and recall@5 is the share of the products the scene really shows found in its top 5,
- * averaged over scenes; the whole photo alone is given for comparison.
- */
-export async function evaluateRoomScenes(
-  dir: string,
-  runtime: ModelRuntime,
-  onProgress?: (done: number, total: number) => void,
-) {
-  const products = readCsvRecords(`${dir}/labels.csv`).rows;
-  const scenes = readCsvRecords(`${dir}/room_scenes.csv`).rows;
-  const total = products.length + scenes.length;
-  let done = 0;
-  const catalogue = await pool(products, 8, async (r) => {
-    const run = await runtime.run(readFileSync(`${dir}/${r.image}`));
-    onProgress?.(++done, total);
-    return { id: String(r.product_id), embedding: (run.outputs[0] as { embedding: Float32Array }).embedding };
-  });
-  const regions = pagePhotoRegions();
-  let skipped = 0;
-  const recalls = await pool(scenes, 2, async (scene) => {
-    const shown = new Set(String(scene.products).split(';').filter(Boolean));
-    try {
-      const run = await runtime.run(readFileSync(`${dir}/${scene.image}`), regions);
-      const rank = (outputs: { embedding: Float32Array }[]) =>
-        catalogue
-          .map((p) => ({ id: p.id, score: Math.max(...outputs.map((o) => dot(o.embedding, p.embedding))) }))
-          .sort((a, b) => b.score - a.score)
-          .slice(0, 5)
-          .filter((p) => shown.has(p.id)).length / shown.size;
-      onProgress?.(++done, total);
-      return { crops: rank(run.outputs), whole: rank(run.outputs.slice(0, 1)) };
-    } catch (error) {
-      skipped += 1;
-      onProgress?.(++done, total);
-      return { crops: 0, whole: 0, error: toGrokcatError(error).message };
-    }
-  });
-  const mean = (values: number[]) =>
-    Number((values.reduce((s, v) => s + v, 0) / Math.max(1, values.length)).toFixed(4));
-  // A random top 5 holds each shown product with probability 5 / catalogue size.
-  const chance = Number(Math.min(1, 5 / catalogue.length).toFixed(4));
-  return {
-    room_scenes: scenes.length,
-    catalogue_products: catalogue.length,
-    recall_at_5: mean(recalls.map((r) => r.crops)),
-    recall_at_5_whole_photo: mean(recalls.map((r) => r.whole)),
-    recall_at_5_chance: chance,
-    unreadable_scenes: skipped,
   };
 }

@@ -5,6 +5,7 @@ import {
   createListingFailureRepository,
   recordListingFailures,
 } from '../../shared/catalog/listing-failures.repository.ts';
+import { createPagePhotoRegionRepository } from '../../shared/catalog/page-photo-regions.repository.ts';
 import { TOPICS } from '../../shared/events/topics.ts';
 import { createImageFetcher, fetchPolicy } from '../../shared/image/image-fetcher.ts';
 import { createModelRegistry, ensureServingModel } from '../../shared/model/model-registry.repository.ts';
@@ -22,7 +23,9 @@ export function enricherOf(deps: ServiceDependencies, runtime: ModelRuntime) {
     fetcher: createImageFetcher(fetchPolicy(deps.config)),
     catalog: createCatalogRepository(deps.database.knex),
     publisher: createEventPublisher({ bus: deps.bus, codec: deps.codec }),
+    regions: createPagePhotoRegionRepository(deps.database.knex),
     tagThreshold: deps.config.catalog.tagThreshold,
+    tagHubPool: deps.config.catalog.tagHubPool,
     log: deps.log,
   });
 }

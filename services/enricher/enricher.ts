@@ -1,15 +1,14 @@
 import type { ConsumedEvent, EventHandler } from '../../shared/bus/consumer-runtime.ts';
 import { derivedEventId, type EventPublisher } from '../../shared/bus/event-publisher.ts';
-import type { CatalogRepository, CatalogTransaction } from '../../shared/catalog/catalog.repository.ts';
+import type { CatalogTransaction } from '../../shared/catalog/catalog.repository.ts';
 import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { TOPICS } from '../../shared/events/topics.ts';
-import type { ImageFetcher, ImageRef } from '../../shared/image/image-fetcher.ts';
+import type { ImageRef } from '../../shared/image/image-fetcher.ts';
 import type { Logger } from '../../shared/log/logger.ts';
-import type { ModelRuntime } from '../../shared/model/model-runtime.ts';
 import { postprocess } from '../../shared/model/postprocess.ts';
 import { dbWrite, withSpan } from '../../shared/telemetry/tracing.ts';
 import { type PhotoResult, runListingPhotos } from './listing-photos.ts';
-import { tagPagePhoto } from './page-photo-tagger.ts';
+import { type PagePhotoTaggerDeps, tagPagePhoto } from './page-photo-tagger.ts';
 import { aggregatePhotos } from './photo-aggregation.ts';
 
 interface ListingCreated {
@@ -24,12 +23,8 @@ interface ListingCreated {
   images: ImageRef[];
 }
 
-export interface EnricherDeps {
-  runtime: ModelRuntime;
-  fetcher: ImageFetcher;
-  catalog: CatalogRepository;
+export interface EnricherDeps extends PagePhotoTaggerDeps {
   publisher: EventPublisher;
-  tagThreshold: number;
   log: Logger;
 }
 

@@ -1,6 +1,8 @@
 import type { ConsumedEvent, HandlerContext } from '../../shared/bus/consumer-runtime.ts';
 import { derivedEventId, type EventToPublish } from '../../shared/bus/event-publisher.ts';
 import type { CatalogRepository } from '../../shared/catalog/catalog.repository.ts';
+import { HUB_NEIGHBOURS, rankProducts } from '../../shared/catalog/hubness.ts';
+import type { PagePhotoRegionRepository } from '../../shared/catalog/page-photo-regions.repository.ts';
 import { toGrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { TOPICS } from '../../shared/events/topics.ts';
 import type { ImageFetcher, ImageRef } from '../../shared/image/image-fetcher.ts';
@@ -17,15 +19,27 @@ interface PhotoUploaded {
 
 /** Most products one photo is tagged with, and neighbours looked at per region. */
 const MAX_TAGS = 10;
-const NEIGHBOURS_PER_REGION = 10;
+export const NEIGHBOURS_PER_REGION = 10;
+
+export interface PagePhotoTaggerDeps {
+  runtime: ModelRuntime;
+  fetcher: ImageFetcher;
+  catalog: CatalogRepository;
+  regions: PagePhotoRegionRepository;
+  tagThreshold: number;
+  /** Regions of recent page photos for the hubness correction; 0 turns it off. */
+  tagHubPool: number;
+}
 
 /**
  * Visual search over the catalogue for one page photo: the whole photo and each crop look up their
- * nearest listings; a product scores the best similarity any region found for any of its listings;
- * products at or above the threshold are the tags. Null when the photo goes to the dead-letter topic.
+ * nearest listings; a product ranks by its best region's similarity less its usual similarity to
+ * recent page photos (hubness.ts), and is a tag when its similarity reaches the threshold and the
+ * photo resembles it more than usual. The photo's regions then join the pool. Null when the photo
+ * goes to the dead-letter topic.
  */
 export async function tagPagePhoto(
-  deps: { runtime: ModelRuntime; fetcher: ImageFetcher; catalog: CatalogRepository; tagThreshold: number },
+  deps: PagePhotoTaggerDeps,
   event: ConsumedEvent,
   ctx: HandlerContext,
 ): Promise<EventToPublish | null> {
@@ -40,22 +54,31 @@ export async function tagPagePhoto(
     return null;
   }
   const space = embeddingSpace(run.files.card);
-  const best = new Map<number, { product_id: number; listing_id: string | null; score: number }>();
+  const embeddings = run.outputs.map((outputs) => outputs.embedding);
   const regions = await Promise.all(
-    run.outputs.map((outputs) =>
-      deps.catalog.neighbours({ space, embedding: outputs.embedding, k: NEIGHBOURS_PER_REGION }),
-    ),
+    embeddings.map((embedding) => deps.catalog.neighbours({ space, embedding, k: NEIGHBOURS_PER_REGION })),
   );
-  for (const found of regions) {
-    for (const n of found) {
-      if (n.product_id === null) continue;
-      const seen = best.get(n.product_id);
-      if (!seen || n.similarity > seen.score)
-        best.set(n.product_id, { product_id: n.product_id, listing_id: n.listing_id, score: n.similarity });
-    }
-  }
-  const ranked = [...best.values()].sort((a, b) => b.score - a.score);
-  const products = ranked.filter((p) => p.score >= deps.tagThreshold).slice(0, MAX_TAGS);
+  const found = regions.flat().filter((n) => n.product_id !== null);
+  const hubs = await deps.regions.hubScores({
+    space,
+    dims: embeddings[0]?.length ?? 0,
+    listingIds: [...new Set(found.map((n) => n.listing_id))],
+    photoId: photo.photo_id,
+    pool: deps.tagHubPool,
+    k: HUB_NEIGHBOURS,
+  });
+  const { ranked, tagged } = rankProducts(
+    found.map((n) => ({
+      product_id: n.product_id as number,
+      listing_id: n.listing_id,
+      similarity: n.similarity,
+      hub: hubs.get(n.listing_id) ?? null,
+    })),
+    deps.tagThreshold,
+  );
+  const products = tagged
+    .slice(0, MAX_TAGS)
+    .map(({ product_id, listing_id, score }) => ({ product_id, listing_id, score }));
   const whole = postprocess(run.files.card, run.outputs[0] as NonNullable<(typeof run.outputs)[0]>);
   await deps.catalog.storePhotoTags({
     photo_id: photo.photo_id,
@@ -64,9 +87,14 @@ export async function tagPagePhoto(
     image_ref: photo.image.uri.slice(0, 2000),
     category: whole.category.label,
     // Kept beyond the threshold too (best 20), so look-ups and evaluation can rank all candidates.
-    products: ranked.slice(0, 20).map((p) => ({ ...p, score: Number(p.score.toFixed(4)) })),
+    products: ranked.slice(0, 20).map((p) => ({
+      ...p,
+      score: Number(p.score.toFixed(4)),
+      corrected: Number(p.corrected.toFixed(4)),
+    })),
     source_event_id: event.eventId,
   });
+  await deps.regions.remember({ space, photoId: photo.photo_id, embeddings, keep: deps.tagHubPool });
   return {
     topic: TOPICS.photosTagged,
     key: photo.photo_id,

@@ -162,7 +162,7 @@ export function createCatalogRepository(knex: Knex) {
       page_id: string | null;
       image_ref: string;
       category: string;
-      products: { product_id: number; listing_id: string | null; score: number }[];
+      products: { product_id: number; listing_id: string | null; score: number; corrected?: number }[];
       source_event_id: string;
     }): Promise<void> {
       await knex('photo_tags')

@@ -376,6 +376,16 @@ export const CONFIG_VARIABLES = {
       'Cosine similarity above which a page photo (or one of its crops) is tagged with a catalogue product.',
     schema: fraction,
   },
+  GROKCAT_TAG_HUB_POOL: {
+    default: '750',
+    description:
+      "Regions of recent page photos (14 per photo: the whole photo and 13 crops) against which each product's usual similarity is measured; page-photo tags rank by similarity minus it (hubness correction). 0 turns the correction off.",
+    schema: z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(0).max(100_000)),
+  },
   GROKCAT_DEMO_SEED_LISTINGS: {
     default: '200',
     description:

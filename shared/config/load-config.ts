@@ -77,6 +77,7 @@ export interface Config {
     readonly textWeight: number;
     readonly neighbours: number;
     readonly tagThreshold: number;
+    readonly tagHubPool: number;
     readonly demoSeedListings: number;
   };
   readonly api: {
@@ -239,6 +240,7 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       textWeight: get<number>('GROKCAT_CATALOG_TEXT_WEIGHT'),
       neighbours: get<number>('GROKCAT_CATALOG_NEIGHBOURS'),
       tagThreshold: get<number>('GROKCAT_TAG_THRESHOLD'),
+      tagHubPool: get<number>('GROKCAT_TAG_HUB_POOL'),
       demoSeedListings: get<number>('GROKCAT_DEMO_SEED_LISTINGS'),
     }),
     api: Object.freeze({

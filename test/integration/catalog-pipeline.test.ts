@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { pagePhotoRegions } from '../../services/enricher/page-photo-regions.ts';
 import { startSystem } from '../../services/system/system.ts';
 import { newEventId } from '../../shared/bus/event-publisher.ts';
 import { openCodec } from '../../shared/bus/open-bus.ts';
@@ -110,6 +111,46 @@ test('the catalog pipeline on the embedded bus: enrich, canonicalize, price, tag
       product_id: number;
     }[];
     assert.equal(String(tags[0]?.product_id), String(products.y1), 'the product the photo shows ranks first');
+
+    // The next page photo is ranked against the regions of the ones before it (hubness correction).
+    await publisher.publish([
+      {
+        topic: TOPICS.photosUploaded,
+        key: 'room-2',
+        value: {
+          event_id: newEventId(),
+          occurred_at: Date.now(),
+          photo_id: 'room-2',
+          page_id: 'page-9',
+          uploader_id: null,
+          image: { uri: scenario.photos.room, inline_bytes: null, content_type: null },
+          caption: null,
+        },
+      },
+    ]);
+    await waitFor('room-2 tagged', async () =>
+      Boolean(await knex('photo_tags').where({ photo_id: 'room-2' }).first()),
+    );
+    const corrected = (await knex('photo_tags').where({ photo_id: 'room-2' }).first()).products as {
+      product_id: number;
+      score: number;
+      corrected: number;
+    }[];
+    assert.ok(
+      tags.every(
+        (t) => (t as { corrected?: number; score: number }).corrected === (t as { score: number }).score,
+      ),
+      'the first page photo has no pool: nothing corrected',
+    );
+    assert.ok(
+      corrected.every((t) => t.corrected < t.score),
+      'each product less its usual similarity to room-1',
+    );
+    const pooled = await knex('page_photo_regions').select('photo_id').count({ n: '*' }).groupBy('photo_id');
+    assert.deepEqual(pooled.map((r) => [r.photo_id, Number(r.n)]).sort(), [
+      ['room-1', pagePhotoRegions().length + 1],
+      ['room-2', pagePhotoRegions().length + 1],
+    ]);
     await out.stop();
   } finally {
     await system.stop();

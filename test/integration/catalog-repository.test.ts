@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { MAX_PRODUCT_COMPARABLES } from '../../services/cataloger/price-comparables.ts';
 import { createCatalogRepository } from '../../shared/catalog/catalog.repository.ts';
+import { createPagePhotoRegionRepository } from '../../shared/catalog/page-photo-regions.repository.ts';
 import { vectorLiteral } from '../../shared/catalog/vector-index.ts';
 import { type Database, openDatabase } from '../../shared/db/open-database.ts';
 import { tempHome, testConfig, testLogger } from '../support/temp-home.ts';
@@ -119,4 +120,37 @@ test("a product's members come with their image similarity, at most the limit pe
     }),
   );
   assert.equal(elsewhere.length, 0, 'members not enriched in the space are left out');
+});
+
+test("a listing's hub score is its mean top-k similarity to recent page-photo regions, the photo's own left out", async () => {
+  const regions = createPagePhotoRegionRepository(database.knex);
+  const query = { space: SPACE, dims: 4, listingIds: ['p-0', 'p-60'], photoId: 'new', pool: 100, k: 2 };
+  assert.equal((await regions.hubScores(query)).size, 0, 'no pool yet: no correction');
+  // Regions at 0, 10 and 20 degrees; the tagged photo's own earlier regions sit exactly on p-60.
+  await regions.remember({
+    space: SPACE,
+    photoId: 'old',
+    embeddings: [at(0), at(Math.PI / 18), at(Math.PI / 9)],
+    keep: 100,
+  });
+  await regions.remember({
+    space: SPACE,
+    photoId: 'old',
+    embeddings: [at(0), at(Math.PI / 18), at(Math.PI / 9)],
+    keep: 100,
+  });
+  await regions.remember({ space: SPACE, photoId: 'new', embeddings: [at(Math.PI / 3)], keep: 100 });
+  const count = async () => Number((await database.knex('page_photo_regions').count({ n: '*' }))[0]?.n);
+  assert.equal(await count(), 4, 'a photo remembered twice (a replay) adds its regions once');
+  const hubs = await regions.hubScores(query);
+  const deg = (d: number) => Math.cos((d * Math.PI) / 180);
+  assert.ok(Math.abs((hubs.get('p-0') ?? 0) - (deg(0) + deg(10)) / 2) < 1e-4, JSON.stringify([...hubs]));
+  assert.ok(Math.abs((hubs.get('p-60') ?? 0) - (deg(40) + deg(50)) / 2) < 1e-4, JSON.stringify([...hubs]));
+  assert.equal((await regions.hubScores({ ...query, k: 4 })).size, 0, 'fewer regions than k: no correction');
+  assert.equal((await regions.hubScores({ ...query, space: 'another-space' })).size, 0);
+  // The pool is the newest regions: with room for 2, the 0-degree region is the first to go.
+  await regions.remember({ space: SPACE, photoId: 'newest', embeddings: [at(Math.PI / 2)], keep: 2 });
+  assert.equal(await count(), 2);
+  const pruned = await regions.hubScores({ ...query, photoId: 'none' });
+  assert.ok(Math.abs((pruned.get('p-0') ?? 0) - (deg(60) + deg(90)) / 2) < 1e-4, JSON.stringify([...pruned]));
 });

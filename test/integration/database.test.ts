@@ -26,6 +26,7 @@ const SCHEMA_TABLES = [
   'listing_images',
   'listings',
   'model_versions',
+  'page_photo_regions',
   'photo_tags',
   'price_suggestions',
   'products',

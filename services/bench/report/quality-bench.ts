@@ -10,8 +10,9 @@ import { evaluateFashionMnist } from '../../../shared/training/evaluate-fashion-
 import { evaluateReference } from '../../../shared/training/evaluate-reference.ts';
 import { loadLabelledDataset } from '../../../shared/training/load-dataset.ts';
 import { runTrainingJob, trainingSettings } from '../../../shared/training/training-job.ts';
-import { evaluateGrocery, evaluateRoomScenes } from '../../catalog-eval/dataset-eval.ts';
+import { evaluateGrocery } from '../../catalog-eval/dataset-eval.ts';
 import { evaluateDemo, readGroundTruth } from '../../catalog-eval/demo-eval.ts';
+import { evaluateRoomScenes } from '../../catalog-eval/room-scene-eval.ts';
 import { configuredMatchSettings } from '../../cataloger/canonicalize.ts';
 import { demoFolder, runDemo } from '../../demo/demo-run.ts';
 import { startSystem } from '../../system/system.ts';
@@ -107,6 +108,8 @@ export async function benchQuality(options: QualityOptions) {
       datasets['ikea-catalog'] = await evaluateRoomScenes(
         path.join(options.datasetsDir, 'ikea-catalog'),
         runtime,
+        undefined,
+        config.catalog.tagHubPool,
       );
       const trained: Record<string, unknown> = {};
       if (options.trainOnDatasets) {

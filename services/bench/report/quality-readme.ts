@@ -1,4 +1,5 @@
 import type { ReferenceEvaluation } from '../../../shared/training/evaluate-reference.ts';
+import type { RoomSceneEvaluation } from '../../catalog-eval/room-scene-eval.ts';
 import type { BenchReport } from './report-types.ts';
 
 const pct = (x: number | null | undefined) =>
@@ -106,14 +107,18 @@ export function qualitySection(s: NonNullable<BenchReport['suites']['quality']>)
       `against pHash ${pct(grocery.canonicalization.phash?.pairwise.f1)} and dHash ${pct(grocery.canonicalization.dhash?.pairwise.f1)}.`,
     '',
   );
-  const ikea = d['ikea-catalog'] as {
-    room_scenes: number;
-    recall_at_5: number;
-    recall_at_5_whole_photo: number;
-    recall_at_5_chance: number;
-  };
+  // Reports from before the hubness correction carry only the first four fields.
+  const ikea = d['ikea-catalog'] as Pick<
+    RoomSceneEvaluation,
+    'room_scenes' | 'recall_at_5' | 'recall_at_5_whole_photo' | 'recall_at_5_chance'
+  > &
+    Partial<RoomSceneEvaluation>;
   out.push(
     `ikea-catalog room scenes as page photos (${ikea.room_scenes} scenes): recall@5 of the products each shows ${pct(ikea.recall_at_5)} ` +
+      (ikea.recall_at_5_uncorrected === undefined
+        ? ''
+        : `hubness-corrected (uncorrected ${pct(ikea.recall_at_5_uncorrected)}; distinct products in the top 5s ${ikea.distinct_products_ranked} vs ${ikea.distinct_products_ranked_uncorrected}, ` +
+          `the most frequent one in ${pct(ikea.top_product_share)} of them vs ${pct(ikea.top_product_share_uncorrected)}) `) +
       `(whole photo alone ${pct(ikea.recall_at_5_whole_photo)}, chance ${pct(ikea.recall_at_5_chance)}).`,
     '',
   );

@@ -6,8 +6,9 @@ import { embeddingSpace } from '../../../shared/model/grok/model-card.ts';
 import { ensureServingModel } from '../../../shared/model/model-registry.repository.ts';
 import { createModelRuntime, runtimeOptions } from '../../../shared/model/model-runtime.ts';
 import { DEFAULT_DATASETS_DIR, datasetsAvailable } from '../../bench/datasets.ts';
-import { evaluateGrocery, evaluateRoomScenes } from '../../catalog-eval/dataset-eval.ts';
+import { evaluateGrocery } from '../../catalog-eval/dataset-eval.ts';
 import { evaluateDemo, readGroundTruth } from '../../catalog-eval/demo-eval.ts';
+import { evaluateRoomScenes } from '../../catalog-eval/room-scene-eval.ts';
 import { configuredMatchSettings } from '../../cataloger/canonicalize.ts';
 import { demoFolder } from '../../demo/demo-run.ts';
 import { runCommand } from '../command-runtime.ts';
@@ -80,6 +81,7 @@ export function registerEvalCatalogCommand(evaluate: Command): void {
               path.join(dir, 'ikea-catalog'),
               runtime,
               ikea.update,
+              config.catalog.tagHubPool,
             );
             ikea.finish();
           }
