@@ -109,6 +109,8 @@ test('the catalog pipeline on the embedded bus: enrich, canonicalize, price, tag
     );
     const tags = (await knex('photo_tags').where({ photo_id: 'room-1' }).first()).products as {
       product_id: number;
+      score: number;
+      corrected: number;
     }[];
     assert.equal(String(tags[0]?.product_id), String(products.y1), 'the product the photo shows ranks first');
 
@@ -137,20 +139,23 @@ test('the catalog pipeline on the embedded bus: enrich, canonicalize, price, tag
       corrected: number;
     }[];
     assert.ok(
-      tags.every(
-        (t) => (t as { corrected?: number; score: number }).corrected === (t as { score: number }).score,
-      ),
+      tags.every((t) => t.corrected === t.score),
       'the first page photo has no pool: nothing corrected',
     );
     assert.ok(
       corrected.every((t) => t.corrected < t.score),
       'each product less its usual similarity to room-1',
     );
-    const pooled = await knex('page_photo_regions').select('photo_id').count({ n: '*' }).groupBy('photo_id');
-    assert.deepEqual(pooled.map((r) => [r.photo_id, Number(r.n)]).sort(), [
-      ['room-1', pagePhotoRegions().length + 1],
-      ['room-2', pagePhotoRegions().length + 1],
-    ]);
+    const pooled = await knex.raw(
+      'SELECT photo_id, count(*) AS n FROM page_photo_regions GROUP BY photo_id ORDER BY photo_id',
+    );
+    assert.deepEqual(
+      pooled.rows.map((r: { photo_id: string; n: string }) => [r.photo_id, Number(r.n)]),
+      [
+        ['room-1', pagePhotoRegions().length + 1],
+        ['room-2', pagePhotoRegions().length + 1],
+      ],
+    );
     await out.stop();
   } finally {
     await system.stop();

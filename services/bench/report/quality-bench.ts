@@ -13,6 +13,7 @@ import { runTrainingJob, trainingSettings } from '../../../shared/training/train
 import { evaluateGrocery } from '../../catalog-eval/dataset-eval.ts';
 import { evaluateDemo, readGroundTruth } from '../../catalog-eval/demo-eval.ts';
 import { evaluateRoomScenes } from '../../catalog-eval/room-scene-eval.ts';
+import { evaluateSearch } from '../../catalog-eval/search-eval.ts';
 import { configuredMatchSettings } from '../../cataloger/canonicalize.ts';
 import { demoFolder, runDemo } from '../../demo/demo-run.ts';
 import { startSystem } from '../../system/system.ts';
@@ -111,6 +112,11 @@ export async function benchQuality(options: QualityOptions) {
         undefined,
         config.catalog.tagHubPool,
       );
+      options.onStep?.('grocery-store visual search');
+      datasets['grocery-store-search'] = await evaluateSearch({
+        dir: path.join(options.datasetsDir, 'grocery-store'),
+        runtime,
+      });
       const trained: Record<string, unknown> = {};
       if (options.trainOnDatasets) {
         const publisher = createEventPublisher({ bus: system.bus, codec: openCodec(config) });

@@ -1,5 +1,6 @@
 import type { ReferenceEvaluation } from '../../../shared/training/evaluate-reference.ts';
 import type { RoomSceneEvaluation } from '../../catalog-eval/room-scene-eval.ts';
+import type { evaluateSearch, SearchScores } from '../../catalog-eval/search-eval.ts';
 import type { BenchReport } from './report-types.ts';
 
 const pct = (x: number | null | undefined) =>
@@ -122,6 +123,22 @@ export function qualitySection(s: NonNullable<BenchReport['suites']['quality']>)
       `(whole photo alone ${pct(ikea.recall_at_5_whole_photo)}, chance ${pct(ikea.recall_at_5_chance)}).`,
     '',
   );
+  // Reports from before 2026-12-01 have no visual search.
+  const search = d['grocery-store-search'] as Awaited<ReturnType<typeof evaluateSearch>> | undefined;
+  if (search) {
+    const row = (name: string, m: SearchScores) =>
+      `| ${name} | ${m.queries} / ${m.catalogue} | ${pct(m.recall_at_1_product)} | ${pct(m.precision_at_k_product)} (chance ${pct(m.chance_product)}) | ` +
+      `${pct(m.precision_at_k_category)} (chance ${pct(m.chance_category)}) | ${m.products_ranked} of ${m.products_total}; ${pct(m.top_product_share)} |`;
+    out.push(
+      `Visual search on grocery-store's test split (\`grokcat eval search\`, ${search.model_version}): each in-store photo searches by embedding cosine.`,
+      '',
+      `| searched | queries / photos searched | same product recall@1 | same product precision@${search.catalogue.k} | same ${search.category_column} precision@${search.catalogue.k} | products ranked; top share |`,
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      row('the catalogue (one image per product)', search.catalogue),
+      row('the other in-store photos (listings)', search.listings),
+      '',
+    );
+  }
   const ref = d.reference as ReferenceEvaluation | undefined;
   if (ref) {
     out.push(
