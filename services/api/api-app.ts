@@ -19,6 +19,7 @@ import { registerLabelRoutes } from './routes/labels.routes.ts';
 import { registerListingRoutes } from './routes/listings.routes.ts';
 import { registerModelRoutes } from './routes/models.routes.ts';
 import { registerOpsRoutes } from './routes/ops.routes.ts';
+import { registerPhotoRoutes } from './routes/photos.routes.ts';
 import { registerProductRoutes } from './routes/products.routes.ts';
 import { registerSearchRoutes } from './routes/search.routes.ts';
 
@@ -98,6 +99,7 @@ export async function buildApi(api: ApiContext): Promise<FastifyInstance> {
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerListingRoutes(app, api);
   registerProductRoutes(app, api);
+  registerPhotoRoutes(app, api);
   registerSearchRoutes(app, api);
   registerLabelRoutes(app, api);
   registerModelRoutes(app, api);

@@ -18,6 +18,15 @@ export function createImageLinks(signingKey: string | null) {
       const sig = sign(listingId, position, expires);
       return `/v1/images/${encodeURIComponent(listingId)}/${position}?exp=${expires}&sig=${sig}`;
     },
+    /** A page photo's link (its own namespace: no listing id can collide with it). */
+    photoUrl(photoId: string, nowS = Date.now() / 1000): string {
+      const expires = windowEnd(nowS);
+      const sig = sign(`\u0001page-photo:${photoId}`, 0, expires);
+      return `/v1/photos/${encodeURIComponent(photoId)}/image?exp=${expires}&sig=${sig}`;
+    },
+    verifyPhoto(photoId: string, expires: number, sig: string, nowS = Date.now() / 1000): boolean {
+      return this.verify(`\u0001page-photo:${photoId}`, 0, expires, sig, nowS);
+    },
     verify(
       listingId: string,
       position: number,

@@ -27,6 +27,7 @@ export const EXAMPLES = [
   'grokcat model list                              # versions, status, metrics',
   'grokcat model rollback reference-fmnist-v3      # serve an earlier version again',
   'grokcat model import-trunk                      # convert the nsfwjs trunk to ONNX',
+  'grokcat model import-detector                   # convert the NanoDet page-photo detector to ONNX',
   'grokcat model train-reference                   # rebuild the shipped reference heads',
   'grokcat replay --topic listings.created --from earliest --republish listings.created   # backfill',
   'grokcat apikey create --name catalog-team       # an API key, shown once',

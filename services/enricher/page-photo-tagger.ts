@@ -1,15 +1,16 @@
 import type { ConsumedEvent, HandlerContext } from '../../shared/bus/consumer-runtime.ts';
 import { derivedEventId, type EventToPublish } from '../../shared/bus/event-publisher.ts';
 import type { CatalogRepository } from '../../shared/catalog/catalog.repository.ts';
-import { HUB_NEIGHBOURS, rankProducts } from '../../shared/catalog/hubness.ts';
+import { HUB_NEIGHBOURS, rankProducts, type TagCandidate } from '../../shared/catalog/hubness.ts';
 import type { PagePhotoRegionRepository } from '../../shared/catalog/page-photo-regions.repository.ts';
 import { toGrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { TOPICS } from '../../shared/events/topics.ts';
 import type { ImageFetcher, ImageRef } from '../../shared/image/image-fetcher.ts';
+import type { DetectedBox } from '../../shared/model/detector/gfl-decode.ts';
 import { embeddingSpace } from '../../shared/model/grok/model-card.ts';
 import type { ModelRuntime } from '../../shared/model/model-runtime.ts';
 import { postprocess } from '../../shared/model/postprocess.ts';
-import { pagePhotoRegions } from './page-photo-regions.ts';
+import { searchRegions } from './page-photo-regions.ts';
 
 interface PhotoUploaded {
   photo_id: string;
@@ -45,8 +46,11 @@ export async function tagPagePhoto(
 ): Promise<EventToPublish | null> {
   const photo = event.value as unknown as PhotoUploaded;
   let run: Awaited<ReturnType<ModelRuntime['run']>>;
+  let search: ReturnType<typeof searchRegions>;
   try {
-    run = await deps.runtime.run(await deps.fetcher.fetch(photo.image), pagePhotoRegions());
+    const bytes = await deps.fetcher.fetch(photo.image);
+    search = searchRegions(await deps.runtime.detect(bytes));
+    run = await deps.runtime.run(bytes, search.regions);
   } catch (error) {
     const failure = toGrokcatError(error);
     if (failure.code !== 'IMAGE_REFUSED' && failure.code !== 'IMAGE_UNAVAILABLE') throw failure;
@@ -67,14 +71,20 @@ export async function tagPagePhoto(
     pool: deps.tagHubPool,
     k: HUB_NEIGHBOURS,
   });
-  const { ranked, tagged } = rankProducts(
-    found.map((n) => ({
-      product_id: n.product_id as number,
-      listing_id: n.listing_id,
-      similarity: n.similarity,
-      hub: hubs.get(n.listing_id) ?? null,
-    })),
-    deps.tagThreshold,
+  const candidates = (neighbours: typeof found) =>
+    neighbours
+      .filter((n) => n.product_id !== null)
+      .map((n) => ({
+        product_id: n.product_id as number,
+        listing_id: n.listing_id,
+        similarity: n.similarity,
+        hub: hubs.get(n.listing_id) ?? null,
+      }));
+  const { ranked, tagged } = rankProducts(candidates(found), deps.tagThreshold);
+  const boxes = boxesWithProducts(
+    search.boxes,
+    regions.slice(1).map(candidates),
+    new Set(tagged.map((p) => p.product_id)),
   );
   const products = tagged
     .slice(0, MAX_TAGS)
@@ -92,6 +102,7 @@ export async function tagPagePhoto(
       score: Number(p.score.toFixed(4)),
       corrected: Number(p.corrected.toFixed(4)),
     })),
+    boxes,
     source_event_id: event.eventId,
   });
   await deps.regions.remember({ space, photoId: photo.photo_id, embeddings, keep: deps.tagHubPool });
@@ -107,6 +118,31 @@ export async function tagPagePhoto(
       category: whole.category,
       known: whole.known,
       products,
+      boxes,
     },
   };
+}
+
+/** Each detected object with the tagged product its crop matched best (by corrected score), if any. */
+function boxesWithProducts(boxes: (DetectedBox | null)[], perRegion: TagCandidate[][], tagged: Set<number>) {
+  const round = (v: number) => Number(v.toFixed(4));
+  return boxes.flatMap((box, i) => {
+    if (!box) return [];
+    const best = rankProducts(perRegion[i] ?? [], Number.NEGATIVE_INFINITY).ranked.find((p) =>
+      tagged.has(p.product_id),
+    );
+    return [
+      {
+        label: box.label,
+        score: round(box.score),
+        left: round(box.left),
+        top: round(box.top),
+        width: round(box.width),
+        height: round(box.height),
+        product_id: best?.product_id ?? null,
+        listing_id: best?.listing_id ?? null,
+        similarity: best ? round(best.score) : null,
+      },
+    ];
+  });
 }

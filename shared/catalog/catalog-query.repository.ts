@@ -162,6 +162,27 @@ export function createCatalogQueries(knex: Knex) {
       };
     },
 
+    /** A tagged page photo as the newest model version tagged it: candidates and detected boxes. */
+    async pagePhoto(photoId: string) {
+      const row = await knex('photo_tags').where({ photo_id: photoId }).orderBy('created_at', 'desc').first();
+      if (!row) return null;
+      return {
+        photo_id: String(row.photo_id),
+        page_id: str(row.page_id),
+        model_version: String(row.model_version),
+        image_ref: String(row.image_ref),
+        category: String(row.category),
+        products: row.products as {
+          product_id: number;
+          listing_id: string | null;
+          score: number;
+          corrected?: number;
+        }[],
+        boxes: (row.boxes ?? []) as Record<string, unknown>[],
+        tagged_at: new Date(row.created_at as string).toISOString(),
+      };
+    },
+
     async listingExists(id: string): Promise<boolean> {
       return Boolean(await knex('listings').where({ id }).first('id'));
     },

@@ -163,10 +163,12 @@ export function createCatalogRepository(knex: Knex) {
       image_ref: string;
       category: string;
       products: { product_id: number; listing_id: string | null; score: number; corrected?: number }[];
+      /** Detected objects with their matched products (photos.tagged v3), or none. */
+      boxes?: Record<string, unknown>[];
       source_event_id: string;
     }): Promise<void> {
       await knex('photo_tags')
-        .insert({ ...row, products: JSON.stringify(row.products) })
+        .insert({ ...row, products: JSON.stringify(row.products), boxes: JSON.stringify(row.boxes ?? []) })
         .onConflict(['photo_id', 'model_version'])
         .merge();
     },

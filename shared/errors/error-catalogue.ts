@@ -112,6 +112,7 @@ export const ERROR_CATALOGUE = {
   PRODUCT_NOT_FOUND: { retriable: false, status: 404, summary: 'no such product' },
   PRICE_NOT_FOUND: { retriable: false, status: 404, summary: 'the listing has no price suggestion yet' },
   PHOTO_NOT_FOUND: { retriable: false, status: 404, summary: 'the listing has no photo at this position' },
+  PAGE_PHOTO_NOT_FOUND: { retriable: false, status: 404, summary: 'no page photo with this id was tagged' },
   PHOTO_NOT_KEPT: {
     retriable: false,
     status: 404,

@@ -46,6 +46,7 @@ const RELEASED_FINGERPRINTS: Record<string, string> = {
   'models.published.v1': '67114c17e2e93d23',
   'photos.tagged.v1': 'e4dbf32de9cbc305',
   'photos.tagged.v2': 'c5db20d70f017069',
+  'photos.tagged.v3': '40d21226dd7a516e',
   'photos.uploaded.v1': '4fd3f0c4d9e1d4b0',
   'prices.suggested.v1': '9bbf4224e2a45eae',
 };

@@ -7,13 +7,18 @@ export const ACCEPTED_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] a
 export interface DecodeOptions {
   /** Square side of the model input. */
   size: number;
-  /** 'contain' keeps the whole product and pads with `background`; 'cover' crops the centre. */
-  fit: 'contain' | 'cover';
+  /**
+   * 'contain' keeps the whole product and pads with `background`; 'cover' crops the centre; 'fill'
+   * stretches (detectors, whose boxes are read back as fractions of the image).
+   */
+  fit: 'contain' | 'cover' | 'fill';
   /** Decompression-bomb guard: images with more pixels than this are refused before decoding. */
   maxPixels: number;
   /** Per channel, applied after scaling to [0, 1]: (x - mean) / std. */
   mean: [number, number, number];
   std: [number, number, number];
+  /** Channel order of the model input (default 'rgb'); mean and std are in that order. */
+  channels?: 'rgb' | 'bgr';
 }
 
 export interface DecodedImage {
@@ -160,7 +165,7 @@ async function toModelInput(image: Sharp, options: Omit<DecodeOptions, 'maxPixel
   const stride = raw.length / plane;
   for (let c = 0; c < 3; c++) {
     const [mean, std] = [options.mean[c] as number, options.std[c] as number];
-    const source = Math.min(c, stride - 1);
+    const source = Math.min(options.channels === 'bgr' ? 2 - c : c, stride - 1);
     for (let i = 0; i < plane; i++)
       chw[c * plane + i] = ((raw[i * stride + source] as number) / 255 - mean) / std;
   }

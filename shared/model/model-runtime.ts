@@ -3,6 +3,7 @@ import type { Config } from '../config/load-config.ts';
 import { GrokcatError } from '../errors/error-catalogue.ts';
 import { decodeImage, decodeRegions, type Region } from '../image/image-decoder.ts';
 import type { Logger } from '../log/logger.ts';
+import { type DecodeSettings, type DetectedBox, decodeGfl } from './detector/gfl-decode.ts';
 import { createModelMetrics } from './model-metrics.ts';
 import type { ModelFiles } from './model-store.ts';
 import { createOnnxSession, type OnnxSession, type SessionOptions } from './onnx-session.ts';
@@ -14,17 +15,29 @@ export interface RuntimeOptions extends SessionOptions {
   /** How long the first waiting request holds an idle model for others to join its batch. */
   maxWaitMs: number;
   maxPixels: number;
+  /** Load the model folder's detector when it has one (GROKCAT_DETECTOR=auto); default true. */
+  detector?: boolean;
 }
 
 /** The runtime settings of the configuration (GROKCAT_MODEL_*, GROKCAT_IMAGE_MAX_PIXELS). */
 export function runtimeOptions(config: Pick<Config, 'model'>): RuntimeOptions {
   const { providers, intraOpThreads, interOpThreads, maxBatch, maxWaitMs, maxPixels } = config.model;
-  return { executionProviders: providers, intraOpThreads, interOpThreads, maxBatch, maxWaitMs, maxPixels };
+  return {
+    executionProviders: providers,
+    intraOpThreads,
+    interOpThreads,
+    maxBatch,
+    maxWaitMs,
+    maxPixels,
+    detector: config.model.detector === 'auto',
+  };
 }
 
 interface Loaded {
   files: ModelFiles;
   session: OnnxSession;
+  /** The model folder's detector of page photos, when it has one. */
+  detector: OnnxSession | null;
   /** Runs in flight on this session; it is released only when they are done. */
   inFlight: number;
   retired: boolean;
@@ -52,13 +65,18 @@ export interface ModelRuntime {
   ): Promise<{ files: ModelFiles; outputs: RawOutputs[]; width: number; height: number }>;
   /** Runs one prepared CHW input through the shared batcher. */
   infer(chw: Float32Array): Promise<RawOutputs>;
+  /**
+   * Objects in a photo by the model folder's detector (boxes as fractions of the oriented image),
+   * best first; null when the serving model has no detector.
+   */
+  detect(bytes: Uint8Array, settings?: Partial<DecodeSettings>): Promise<DetectedBox[] | null>;
   /** Loads another model version and switches to it; requests in flight finish on the old one. */
   swap(files: ModelFiles): Promise<void>;
   stats(): { batches: number; images: number; largestBatch: number };
   close(): Promise<void>;
 }
 
-async function load(files: ModelFiles, options: SessionOptions): Promise<Loaded> {
+async function load(files: ModelFiles, options: SessionOptions & { detector?: boolean }): Promise<Loaded> {
   const session = await createOnnxSession(readFileSync(files.onnxPath), options);
   for (const output of Object.values(files.card.outputs)) {
     if (!session.outputNames.includes(output)) {
@@ -68,8 +86,15 @@ async function load(files: ModelFiles, options: SessionOptions): Promise<Loaded>
       );
     }
   }
-  return { files, session, inFlight: 0, retired: false };
+  const detector =
+    files.detector && options.detector !== false
+      ? await createOnnxSession(readFileSync(files.detector.onnxPath), options)
+      : null;
+  return { files, session, detector, inFlight: 0, retired: false };
 }
+
+/** Boxes kept by default: NanoDet's usual score floor, and a dozen objects at most per photo. */
+export const DETECTION_DEFAULTS: DecodeSettings = { minScore: 0.3, iou: 0.5, maxBoxes: 12 };
 
 /**
  * One ONNX Runtime session per model version behind a dynamic micro-batcher: callers anywhere in
@@ -94,7 +119,10 @@ export async function createModelRuntime(
   const metrics = createModelMetrics(() => current.files.version);
 
   const release = async (loaded: Loaded) => {
-    if (loaded.retired && loaded.inFlight === 0) await loaded.session.release();
+    if (loaded.retired && loaded.inFlight === 0) {
+      await loaded.session.release();
+      await loaded.detector?.release();
+    }
   };
 
   const runBatch = async () => {
@@ -219,6 +247,26 @@ export async function createModelRuntime(
         const image = await decodeImage(bytes, decodeOptions(loaded));
         const raw = await inferOn(loaded, image.chw);
         return { ...postprocess(loaded.files.card, raw), model_version: loaded.files.version };
+      });
+    },
+    detect(bytes, settings = {}) {
+      return pinned(async (loaded) => {
+        const detector = loaded.files.detector;
+        if (!loaded.detector || !detector) return null;
+        const { input } = detector.card;
+        const image = await decodeImage(bytes, {
+          size: input.size,
+          fit: 'fill',
+          mean: input.mean,
+          std: input.std,
+          channels: input.channels,
+          maxPixels: options.maxPixels,
+        });
+        const out = await loaded.detector.run({
+          [input.name]: { data: image.chw, dims: [1, 3, input.size, input.size] },
+        });
+        const outputs = Object.fromEntries(Object.entries(out).map(([name, t]) => [name, t.data]));
+        return decodeGfl(detector.card, outputs, { ...DETECTION_DEFAULTS, ...settings });
       });
     },
     run(bytes, regions = []) {

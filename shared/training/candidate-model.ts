@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { type EventPublisher, newEventId } from '../bus/event-publisher.ts';
 import { TOPICS } from '../events/topics.ts';
 import type { Logger } from '../log/logger.ts';
+import { copyDetectorInto } from '../model/detector/detector-import.ts';
 import { exportGrokModel } from '../model/grok/export-grok-model.ts';
 import { saveHeadWeights } from '../model/grok/head-weights.ts';
 import { embeddingSpace, type ModelCard } from '../model/grok/model-card.ts';
@@ -84,6 +85,8 @@ export async function writeCandidate(args: {
   parent: string | null;
   command: string;
   prefix: string;
+  /** The serving model's detector, which the candidate keeps (page photos are tagged by every version). */
+  detector?: ModelFiles['detector'];
 }): Promise<ModelFiles> {
   const version = newVersionName(args.prefix);
   const folder = path.join(args.home, 'models', version);
@@ -98,6 +101,7 @@ export async function writeCandidate(args: {
   writeFileSync(path.join(folder, 'model.onnx.tmp'), exported.bytes);
   saveHeadWeights(path.join(folder, 'heads'), args.run.heads);
   writeFileSync(path.join(folder, 'card.json'), `${JSON.stringify(card, null, 2)}\n`);
+  if (args.detector) copyDetectorInto(path.dirname(args.detector.onnxPath), folder);
   // The ONNX file appears last: a folder with model.onnx is complete.
   renameSync(path.join(folder, 'model.onnx.tmp'), path.join(folder, 'model.onnx'));
   const files = readModelFolder(folder);

@@ -86,6 +86,7 @@ export async function runTrainingJob(args: {
       parent: (await createModelRegistry(knex).serving())?.version ?? null,
       command: args.command,
       prefix: args.dataset.name,
+      ...(servingFiles.detector ? { detector: servingFiles.detector } : {}),
     });
     const decision = await gateAndPublish({
       knex,

@@ -312,3 +312,90 @@ test('inline photos show, a photo that failed is a placeholder of its own size, 
   assert.match(notice, /outside the allowed root/);
   await shot('listing-failed');
 });
+
+test('a page photo: the detected objects are drawn over it, each linked to its product; the API and its image link', {
+  skip: missing,
+}, async () => {
+  const { knex } = system.database;
+  const listing = await knex('listings').whereNotNull('product_id').first('id', 'product_id');
+  const product = Number(listing.product_id);
+  const { version } = await knex('model_versions').first('version');
+  // What the tagger stores for a photo the detector found two objects in (page-photo-detector.test.ts).
+  await knex('photo_tags').insert({
+    photo_id: 'room-e2e',
+    model_version: version,
+    page_id: null,
+    image_ref: pathToFileURL(photoPath).href,
+    category: 'Bag',
+    products: JSON.stringify([{ product_id: product, listing_id: listing.id, score: 0.8, corrected: 0.2 }]),
+    boxes: JSON.stringify([
+      {
+        label: 'chair',
+        score: 0.6,
+        left: 0.1,
+        top: 0.2,
+        width: 0.5,
+        height: 0.4,
+        product_id: product,
+        listing_id: listing.id,
+        similarity: 0.8,
+      },
+      {
+        label: 'vase',
+        score: 0.4,
+        left: 0.7,
+        top: 0.1,
+        width: 0.2,
+        height: 0.2,
+        product_id: null,
+        listing_id: null,
+        similarity: null,
+      },
+    ]),
+    source_event_id: 'e2e',
+  });
+  const get = (url: string, key = apiKey) =>
+    fetch(`${system.apiUrl}${url}`, { headers: { authorization: `Bearer ${key}` } });
+  const missingPhoto = await get('/v1/photos/no-such-photo');
+  assert.equal(missingPhoto.status, 404);
+  assert.equal(
+    ((await missingPhoto.json()) as { error: { code: string } }).error.code,
+    'PAGE_PHOTO_NOT_FOUND',
+  );
+  const body = (await (await get('/v1/photos/room-e2e')).json()) as {
+    image_url: string;
+    boxes: unknown[];
+    candidates: unknown[];
+  };
+  assert.equal(body.boxes.length, 2);
+  assert.equal(body.candidates.length, 1);
+  const image = await fetch(`${system.apiUrl}${body.image_url}`);
+  assert.equal(image.status, 200);
+  assert.equal(image.headers.get('content-type'), 'image/webp');
+  assert.equal(
+    (await fetch(`${system.apiUrl}${body.image_url.replace(/sig=[^&]+/, 'sig=forged')}`)).status,
+    403,
+  );
+
+  await page.goto(`${system.apiUrl}/#/photos/room-e2e`);
+  await page.waitForFunction(
+    () => (document.querySelector('.page-photo img') as HTMLImageElement | null)?.naturalWidth,
+  );
+  const photo = await page.locator('.page-photo img').boundingBox();
+  const chair = await page.locator('.page-photo .box.matched').boundingBox();
+  assert.ok(photo && chair);
+  const near = (a: number, b: number) => Math.abs(a - b) <= 2;
+  assert.ok(
+    near(chair.x, photo.x + 0.1 * photo.width) && near(chair.y, photo.y + 0.2 * photo.height),
+    JSON.stringify({ photo, chair }),
+  );
+  assert.ok(
+    near(chair.width, 0.5 * photo.width) && near(chair.height, 0.4 * photo.height),
+    JSON.stringify({ photo, chair }),
+  );
+  assert.equal(await page.locator('.page-photo .box').count(), 2);
+  await assertAccessible();
+  await shot('page-photo');
+  await page.locator('.page-photo .box.matched').click();
+  await page.waitForURL(new RegExp(`#/listings/${listing.id}$`));
+});

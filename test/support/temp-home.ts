@@ -17,7 +17,8 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   for (const [name, value] of Object.entries(process.env)) {
     if (!name.startsWith('GROKCAT_') && name !== 'DATABASE_URL') env[name] = value;
   }
-  return { ...env, GROKCAT_LOG_FORMAT: 'json', GROKCAT_HTTP_PORT: '0', ...extra };
+  // No page-photo detector unless a test asks (GROKCAT_DETECTOR=auto): converting it costs seconds per home.
+  return { ...env, GROKCAT_LOG_FORMAT: 'json', GROKCAT_HTTP_PORT: '0', GROKCAT_DETECTOR: 'off', ...extra };
 }
 
 /** A validated config for a test, as loadConfig would build it from these variables. */

@@ -3,6 +3,7 @@ import { h, say, show } from './dom.js';
 import { renderGrid } from './grid.js';
 import { renderListing } from './listing.js';
 import { renderModels } from './models.js';
+import { renderPhoto } from './photo.js';
 import { renderSearch } from './search.js';
 
 const main = document.getElementById('main');
@@ -41,6 +42,7 @@ function signIn(message) {
 const routes = [
   [/^#\/listings\/(.+)$/, (match) => renderListing(main, decodeURIComponent(match[1]))],
   [/^#\/search$/, () => renderSearch(main)],
+  [/^#\/photos(?:\/(.+))?$/, (match) => renderPhoto(main, match[1] ? decodeURIComponent(match[1]) : null)],
   [/^#\/models$/, () => renderModels(main)],
   [/^#\/(\?.*)?$/, (match) => renderGrid(main, new URLSearchParams((match[1] ?? '').slice(1)))],
 ];

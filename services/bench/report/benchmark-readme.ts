@@ -270,11 +270,16 @@ export function benchmarkReadme(r: BenchReport): string {
       'Every figure below is from that run unless it says otherwise; `results.json` holds them all. Run it again on your machine before sizing anything ' +
       '(docs/operations.md); figures on 2 shared cores move by about ±10 % from run to run.',
     '',
-    ...(r.reruns ?? []).flatMap((rerun) => [
-      `Re-run later: the ${rerun.suites.join(', ')} suite${rerun.suites.length > 1 ? 's' : ''} on ${rerun.date.slice(0, 10)} ` +
-        `with \`${rerun.command}\` (model \`${rerun.model.version}\`); their figures below are from that run.`,
-      '',
-    ]),
+    // A suite re-run again later is described by its latest re-run only.
+    ...(r.reruns ?? [])
+      .filter((rerun, i, all) =>
+        rerun.suites.some((suite) => !all.slice(i + 1).some((later) => later.suites.includes(suite))),
+      )
+      .flatMap((rerun) => [
+        `Re-run later: the ${rerun.suites.join(', ')} suite${rerun.suites.length > 1 ? 's' : ''} on ${rerun.date.slice(0, 10)} ` +
+          `with \`${rerun.command}\` (model \`${rerun.model.version}\`); their figures below are from that run.`,
+        '',
+      ]),
     ...(r.failed.length > 0
       ? [`**Failed suites:** ${r.failed.map((f) => `${f.suite} (${f.error})`).join('; ')}`, '']
       : []),

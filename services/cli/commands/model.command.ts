@@ -15,11 +15,13 @@ import type { TrunkName } from '../../../shared/model/trunk/nsfwjs-models.ts';
 import { rollbackModel } from '../../../shared/training/model-rollback.ts';
 import { ensureEmbeddedTopics } from '../../system/system.ts';
 import { runCommand } from '../command-runtime.ts';
+import { registerImportDetectorCommand } from './model-detector.command.ts';
 
 const count = (value: string) => Number.parseInt(value, 10);
 
 export function registerModelCommands(program: Command): void {
   const model = program.command('model').description('import trunks and build grokcat models');
+  registerImportDetectorCommand(model);
   model
     .command('import-trunk')
     .description('convert an ImageNet trunk shipped in nsfwjs to ONNX, check it against Keras, cache it')

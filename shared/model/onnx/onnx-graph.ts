@@ -6,12 +6,13 @@ type ITensorProto = OnnxTypes.ITensorProto;
 type IValueInfoProto = OnnxTypes.IValueInfoProto;
 type IAttributeProto = OnnxTypes.IAttributeProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
 
 type AttributeValue = number | number[] | string | { float: number };
 
 /**
  * A small builder of ONNX graphs on top of the generated protobuf classes (onnx-proto), enough for
- * our converter and exporter: float initializers, nodes with int/ints/float/string attributes,
+ * our converter and exporter: float and int64 initializers, nodes with int/ints/float/string attributes,
  * float inputs and outputs with symbolic batch dimensions.
  */
 export function createOnnxGraph(name: string) {
@@ -56,6 +57,19 @@ export function createOnnxGraph(name: string) {
         name: tensor,
         dims,
         dataType: FLOAT,
+        rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      });
+      return tensor;
+    },
+    /** An int64 initializer (shapes, pads, axes, sizes). */
+    initializerInt64(tensor: string, dims: number[], values: readonly number[]) {
+      const data = BigInt64Array.from(values, (v) => BigInt(v));
+      if (dims.reduce((a, b) => a * b, 1) !== data.length)
+        throw new RangeError(`${tensor}: ${data.length} values for shape [${dims}]`);
+      initializers.push({
+        name: tensor,
+        dims,
+        dataType: INT64,
         rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
       });
       return tensor;
