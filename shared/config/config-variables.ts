@@ -385,7 +385,7 @@ export const CONFIG_VARIABLES = {
   GROKCAT_TAG_HUB_POOL: {
     default: '750',
     description:
-      "Regions of recent page photos (14 per photo: the whole photo and 13 crops) against which each product's usual similarity is measured; page-photo tags rank by similarity minus it (hubness correction). 0 turns the correction off.",
+      "Regions of recent page photos (the whole photo and its crops: 14 with the grid, one per detected object plus one with the detector) against which each product's usual similarity is measured; page-photo tags rank by similarity minus it (hubness correction). 0 turns the correction off.",
     schema: z
       .string()
       .regex(/^\d+$/, 'must be a whole number')

@@ -120,7 +120,8 @@ export function qualitySection(s: NonNullable<BenchReport['suites']['quality']>)
         ? ''
         : `hubness-corrected (uncorrected ${pct(ikea.recall_at_5_uncorrected)}; distinct products in the top 5s ${ikea.distinct_products_ranked} vs ${ikea.distinct_products_ranked_uncorrected}, ` +
           `the most frequent one in ${pct(ikea.top_product_share)} of them vs ${pct(ikea.top_product_share_uncorrected)}) `) +
-      `(whole photo alone ${pct(ikea.recall_at_5_whole_photo)}, chance ${pct(ikea.recall_at_5_chance)}).`,
+      `(whole photo alone ${pct(ikea.recall_at_5_whole_photo)}, chance ${pct(ikea.recall_at_5_chance)})` +
+      (ikea.regions ? `; crops: ${ikea.regions.source}.` : '.'),
     '',
   );
   // Reports from before 2026-12-01 have no visual search.
