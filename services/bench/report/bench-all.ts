@@ -6,7 +6,7 @@ import { openDatabase } from '../../../shared/db/open-database.ts';
 import type { Logger } from '../../../shared/log/logger.ts';
 import { createModelRuntime, runtimeOptions } from '../../../shared/model/model-runtime.ts';
 import { ensureModel } from '../../../shared/model/model-store.ts';
-import { benchPreprocessing, benchProvider } from '../inference-bench.ts';
+import { benchDetector, benchPreprocessing, benchProvider } from '../inference-bench.ts';
 import { runSoakBench } from '../soak-bench.ts';
 import { benchmarkReadme, reportCharts } from './benchmark-report.ts';
 import { benchImages, fashionEmbeddings } from './fm-embeddings.ts';
@@ -92,7 +92,9 @@ export async function runAllBenchmarks(options: BenchAllOptions): Promise<BenchR
     }
     s('preprocessing');
     const preprocessing = await benchPreprocessing(model, config);
-    return { matmul, providers, preprocessing_img_s: Number(preprocessing.toFixed(1)) };
+    s('page-photo detector');
+    const detector = await benchDetector(model, config, log);
+    return { matmul, providers, preprocessing_img_s: Number(preprocessing.toFixed(1)), detector };
   });
 
   await suite('pipeline', async (home) => {

@@ -39,6 +39,13 @@ function inferenceSection(r: BenchReport, s: NonNullable<Suites['inference']>): 
     ),
     '',
     `Preprocessing (decode, EXIF, resize, normalise) of 1024 x 1024 JPEGs, four at a time: ${num(s.preprocessing_img_s)} img/s.`,
+    ...(s.detector
+      ? [
+          'skipped' in s.detector
+            ? `\nPage-photo detector: not measured (${s.detector.skipped}).`
+            : `\nPage-photo detector \`${s.detector.name}\`: **${s.detector.ms_per_photo} ms per photo** (${s.detector.note}; ${s.detector.photos} photos).`,
+        ]
+      : []),
     ...others.map((p) =>
       p.error
         ? `\nExecution provider \`${p.provider}\` on this machine: not available (${p.error.slice(0, 300)}).`

@@ -1,4 +1,4 @@
-import type { ProviderResult } from '../inference-bench.ts';
+import type { DetectorResult, ProviderResult } from '../inference-bench.ts';
 import type { SoakResult } from '../soak-bench.ts';
 import type { MachineInfo } from './machine-info.ts';
 import type { MatmulResult } from './matmul-bench.ts';
@@ -29,6 +29,8 @@ export interface BenchReport {
       matmul: MatmulResult;
       providers: ProviderResult[];
       preprocessing_img_s: number;
+      /** Reports before 2026-12-01 have none. */
+      detector?: DetectorResult;
       seconds: number;
     };
     pipeline?: { parts: PipelineParts; buses: SoakResult[]; seconds: number };
