@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
-import { renderThumbnail } from '../../../shared/image/image-decoder.ts';
 import type { ApiContext } from '../api-context.ts';
-import { errorResponses } from '../api-schemas.ts';
 import { notFound } from './listings.routes.ts';
+import { sendWebp, signedImageSchema } from './signed-image.ts';
 
 /** Listing photos behind signed links (no API key: `<img src>` cannot send one), as WebP. */
 export function registerImageRoutes(app: FastifyInstance, api: ApiContext): void {
@@ -23,22 +22,7 @@ export function registerImageRoutes(app: FastifyInstance, api: ApiContext): void
             position: { type: 'integer', minimum: 0 },
           },
         },
-        querystring: {
-          type: 'object',
-          required: ['exp', 'sig'],
-          properties: {
-            exp: { type: 'integer' },
-            sig: { type: 'string', maxLength: 100 },
-            w: { type: 'integer', minimum: 16, maximum: 1024, default: 320 },
-          },
-        },
-        response: {
-          200: {
-            description: 'the photo as WebP, at most `w` pixels wide',
-            content: { 'image/webp': { schema: { type: 'string', format: 'binary' } } },
-          },
-          ...errorResponses(400, 403, 404, 422, 502),
-        },
+        ...signedImageSchema(1024, 320),
       },
     },
     async (request, reply) => {
@@ -67,12 +51,7 @@ export function registerImageRoutes(app: FastifyInstance, api: ApiContext): void
       // Inline bytes from the catalogue; the others fetched again through the same policy as the
       // enricher's (file root, private addresses refused).
       const bytes = photo.inlineBytes ?? (await api.fetcher.fetch({ uri: photo.ref }));
-      const webp = await renderThumbnail(bytes, w, api.config.model.maxPixels);
-      return reply
-        .type('image/webp')
-        .header('cache-control', 'private, max-age=3600')
-        .header('content-security-policy', "default-src 'none'")
-        .send(webp);
+      return sendWebp(reply, bytes, w, api.config.model.maxPixels);
     },
   );
 }

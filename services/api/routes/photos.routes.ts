@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { GrokcatError } from '../../../shared/errors/error-catalogue.ts';
-import { renderThumbnail } from '../../../shared/image/image-decoder.ts';
 import type { ApiContext } from '../api-context.ts';
 import { errorResponses, SECURED, strict } from '../api-schemas.ts';
+import { sendWebp, signedImageSchema } from './signed-image.ts';
 
 const fraction = { type: 'number', minimum: 0, maximum: 1 };
 const nullable = (type: string) => ({ type: [type, 'null'] });
@@ -83,22 +83,7 @@ export function registerPhotoRoutes(app: FastifyInstance, api: ApiContext): void
         tags: ['photos'],
         summary: 'A page photo as WebP, through the signed link GET /v1/photos/{id} hands out',
         params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } },
-        querystring: {
-          type: 'object',
-          required: ['exp', 'sig'],
-          properties: {
-            exp: { type: 'integer' },
-            sig: { type: 'string', maxLength: 100 },
-            w: { type: 'integer', minimum: 16, maximum: 1600, default: 960 },
-          },
-        },
-        response: {
-          200: {
-            description: 'the photo as WebP, at most `w` pixels wide',
-            content: { 'image/webp': { schema: { type: 'string', format: 'binary' } } },
-          },
-          ...errorResponses(400, 403, 404, 422, 502),
-        },
+        ...signedImageSchema(1600, 960),
       },
     },
     async (request, reply) => {
@@ -114,12 +99,7 @@ export function registerPhotoRoutes(app: FastifyInstance, api: ApiContext): void
         );
       // Fetched again through the enricher's policy (file root, private addresses refused).
       const bytes = await api.fetcher.fetch({ uri: photo.image_ref });
-      const webp = await renderThumbnail(bytes, request.query.w, api.config.model.maxPixels);
-      return reply
-        .type('image/webp')
-        .header('cache-control', 'private, max-age=3600')
-        .header('content-security-policy', "default-src 'none'")
-        .send(webp);
+      return sendWebp(reply, bytes, request.query.w, api.config.model.maxPixels);
     },
   );
 }
