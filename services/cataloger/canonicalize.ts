@@ -1,4 +1,5 @@
 import type { CatalogTransaction, MatchLabel, Neighbour } from '../../shared/catalog/catalog.repository.ts';
+import type { Placement } from '../../shared/catalog/listing-placement.ts';
 import type { ProductMember } from '../../shared/catalog/member-similarity.ts';
 import { fusedSimilarity, titleSimilarity } from '../../shared/catalog/title-similarity.ts';
 
@@ -19,13 +20,6 @@ export const configuredMatchSettings = (catalog: {
   threshold: catalog.matchThreshold,
   textWeight: catalog.textWeight,
 });
-
-export interface Canonicalized {
-  productId: number;
-  newProduct: boolean;
-  merged: number[];
-  matchScore: number | null;
-}
 
 export interface Scored extends Neighbour {
   text: number;
@@ -73,15 +67,26 @@ export function productAgreement(
 
 const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
 
+/** What the batch already knows of a listing and of the catalogue's labels (read once per batch). */
+export interface PlacementContext {
+  /** The listing's product now (after the batch's earlier merges), or null. */
+  current: number | null;
+  coverImageId: number | null;
+  /** Whether the catalogue has any product-match labels; without any, no label is looked for. */
+  anyLabels: boolean;
+  /** Product-match labels touching this listing. */
+  labels: MatchLabel[];
+}
+
 /**
- * Puts one listing in its canonical product: it joins the products of the listings a person
- * confirmed as the same product, and those it agrees with as a whole: a neighbour it matches (fused
- * score at or above the threshold) names a product, and the listing's mean fused score over that
- * product's members must reach the threshold too (average linkage, `productAgreement`). When those
- * are several products, they are merged, a second one only when the listing agrees with it clearly
- * (`MERGE_MARGIN`) and never where a person said two of their listings are different products. A
- * listing that already has a product keeps it (a later model run never undoes a decision, it can
- * only merge more).
+ * Where one listing goes, decided without writing anything: it joins the products of the listings a
+ * person confirmed as the same product, and those it agrees with as a whole: a neighbour it matches
+ * (fused score at or above the threshold) names a product, and the listing's mean fused score over
+ * that product's members must reach the threshold too (average linkage, `productAgreement`). When
+ * those are several products, they are merged, a second one only when the listing agrees with it
+ * clearly (`MERGE_MARGIN`) and never where a person said two of their listings are different
+ * products. A listing that already has a product keeps it (a later model run never undoes a
+ * decision, it can only merge more). The caller writes it with `placeListing`.
  */
 export async function canonicalize(
   tx: CatalogTransaction,
@@ -89,14 +94,14 @@ export async function canonicalize(
     id: string;
     title: string;
     category: string;
-    modelVersion: string;
     space: string;
     embedding: ArrayLike<number>;
   },
   scored: Scored[],
   settings: MatchSettings,
-): Promise<Canonicalized> {
-  const labels = await tx.matchLabels([listing.id]);
+  context: PlacementContext,
+): Promise<{ placement: Placement; matchScore: number | null }> {
+  const { labels, current } = context;
   const verdict = new Map<string, boolean>(labels.map((l) => [pairKey(l.a, l.b), l.same]));
   const said = (other: string) => verdict.get(pairKey(listing.id, other));
   const matches = scored.filter(
@@ -111,7 +116,6 @@ export async function canonicalize(
     const product = await tx.productOfListing(other);
     if (product !== null) confirmedProducts.push(product);
   }
-  const current = await tx.productOfListing(listing.id);
   const matched = [...new Set(matches.map((m) => m.product_id as number))];
   const agreement = productAgreement(
     listing.title,
@@ -130,19 +134,22 @@ export async function canonicalize(
   // Candidates in order of preference: its own product, confirmed ones, then by agreement.
   const candidates = [...new Set([...(current !== null ? [current] : []), ...confirmedProducts, ...agreed])];
   if (candidates.length === 0) {
-    const productId = await tx.createProduct({
-      category: listing.category,
-      title: listing.title,
-      representativeImageId: await tx.coverImageId(listing.id),
-      modelVersion: listing.modelVersion,
-    });
-    await tx.assign(listing.id, productId, listing.modelVersion);
-    await tx.refreshCounts([productId]);
-    return { productId, newProduct: true, merged: [], matchScore: null };
+    return {
+      placement: {
+        kind: 'new',
+        category: listing.category,
+        title: listing.title,
+        representativeImageId: context.coverImageId,
+      },
+      matchScore: null,
+    };
   }
-  const members = await tx.members(candidates);
-  const negatives = (await tx.matchLabels([...members.values()].flat())).filter((l: MatchLabel) => !l.same);
   const root = candidates[0] as number;
+  // Members and their negative labels matter only where a person said two listings differ.
+  const members = context.anyLabels ? await tx.members(candidates) : new Map<number, string[]>();
+  const negatives = context.anyLabels
+    ? (await tx.matchLabels([...members.values()].flat())).filter((l: MatchLabel) => !l.same)
+    : [];
   const joined = new Set<string>([listing.id, ...(members.get(root) ?? [])]);
   const merged: number[] = [];
   for (const product of candidates.slice(1)) {
@@ -159,16 +166,11 @@ export async function canonicalize(
     merged.push(product);
     for (const id of theirs) joined.add(id);
   }
-  await tx.assign(listing.id, root, listing.modelVersion);
-  await tx.merge(root, merged);
-  await tx.refreshCounts([root, ...merged]);
   // The listing's agreement with its product; a kept or confirmed product it was not scored with
   // reports its best matching neighbour there.
   const best = matches.find((m) => m.product_id === root || merged.includes(m.product_id as number));
   return {
-    productId: root,
-    newProduct: false,
-    merged,
+    placement: { kind: 'join', root, merged },
     matchScore: agreement.get(root) ?? best?.fused ?? null,
   };
 }

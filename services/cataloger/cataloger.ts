@@ -1,32 +1,26 @@
 import type { ConsumedEvent, EventHandler } from '../../shared/bus/consumer-runtime.ts';
-import {
-  derivedEventId,
-  type EventPublisher,
-  type EventToPublish,
-} from '../../shared/bus/event-publisher.ts';
-import type { CatalogRepository, CatalogTransaction } from '../../shared/catalog/catalog.repository.ts';
+import type { EventPublisher, EventToPublish } from '../../shared/bus/event-publisher.ts';
+import type {
+  CatalogRepository,
+  CatalogTransaction,
+  MatchLabel,
+} from '../../shared/catalog/catalog.repository.ts';
+import type { ListingState } from '../../shared/catalog/listing-placement.ts';
 import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
-import { TOPICS } from '../../shared/events/topics.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { dbWrite, withSpan } from '../../shared/telemetry/tracing.ts';
 import { canonicalize, type MatchSettings, scoreNeighbours } from './canonicalize.ts';
-import { cachedCategoryPrices, priceListing } from './price-comparables.ts';
+import { catalogedEvents, type ListingEnriched, suggestionRow } from './cataloged-events.ts';
+import {
+  categoryPriceSamples,
+  MAX_PRODUCT_COMPARABLES,
+  PRODUCT_PRICE_SAMPLE,
+  priceListing,
+} from './price-comparables.ts';
 
 type ConditionRatios = Awaited<ReturnType<CatalogTransaction['conditionRatios']>>;
 const RATIOS_TTL_MS = 60_000;
-
-interface ListingEnriched {
-  event_id: string;
-  listing_id: string;
-  model_version: string;
-  category: { label: string; confidence: number };
-  known: boolean;
-  attributes: { group: string; label: string; confidence: number }[];
-  queries: { query: string; confidence: number }[];
-  embedding: number[];
-  title: string;
-  price: { amount_minor: number | bigint; currency: string } | null;
-}
+const SMALL_RATIOS_TTL_MS = 5_000;
 
 export interface CatalogerDeps {
   catalog: CatalogRepository;
@@ -41,14 +35,17 @@ export interface CatalogerDeps {
  * The cataloger: each batch of enriched listings in ONE transaction (the enrichment, the canonical
  * product, the price suggestion), then listings.cataloged and prices.suggested with ids derived from
  * the source events. Canonicalization is serialised per embedding space (an advisory lock), so two
- * catalogers never create two products for duplicates they see at the same moment.
+ * catalogers never create two products for duplicates they see at the same moment. A listing costs
+ * two or three statements (neighbours, members when it matches, its write with its product's prices);
+ * the rest is read or written once per batch.
  */
 export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHandler } {
   // Condition ratios cost an aggregate over the catalogue: on a large one they move slowly and are
-  // refreshed once a minute; on a small one (a new catalogue filling up) every batch, cheaply.
+  // refreshed once a minute; on a small one (a new catalogue filling up) every few seconds, cheaply.
   let ratiosCache: { value: ConditionRatios; at: number; listings: number } | null = null;
   const conditionRatios = async (tx: CatalogTransaction): Promise<ConditionRatios> => {
-    const stale = !ratiosCache || Date.now() - ratiosCache.at > RATIOS_TTL_MS || ratiosCache.listings < 1000;
+    const age = ratiosCache ? Date.now() - ratiosCache.at : Number.POSITIVE_INFINITY;
+    const stale = age > RATIOS_TTL_MS || ((ratiosCache?.listings ?? 0) < 1000 && age > SMALL_RATIOS_TTL_MS);
     if (stale) {
       const value = await tx.conditionRatios();
       ratiosCache = {
@@ -59,145 +56,49 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
     }
     return (ratiosCache as { value: ConditionRatios }).value;
   };
-  const categoryPrices = cachedCategoryPrices();
-
-  /** One enriched listing inside the batch's transaction: its enrichment, product and price. */
-  const catalogListing = async (
-    tx: CatalogTransaction,
-    event: ConsumedEvent,
-    ratios: ConditionRatios,
-    space: string,
-  ): Promise<{ productId: number; newProduct: boolean; priceStatus: string; events: EventToPublish[] }> => {
-    const e = event.value as unknown as ListingEnriched;
-    const price = e.price ? { amount_minor: Number(e.price.amount_minor), currency: e.price.currency } : null;
-    await tx.ensureListing({ id: e.listing_id, title: e.title, price, source_event_id: event.eventId });
-    await tx.upsertEnrichment({
-      listing_id: e.listing_id,
-      model_version: e.model_version,
-      embedding_space: space,
-      category: e.category.label,
-      category_confidence: Math.min(1, Math.max(0, e.category.confidence)),
-      category_known: e.known,
-      attributes: groupAttributes(e.attributes),
-      queries: e.queries.map((q) => ({ query: q.query, p: q.confidence })),
-      embedding: e.embedding,
-      source_event_id: event.eventId,
-    });
-    const found = await tx.neighbours({
-      space,
-      embedding: e.embedding,
-      k: deps.neighbours,
-      exclude: e.listing_id,
-    });
-    const scored = scoreNeighbours(e.title, found, deps.settings());
-    const product = await canonicalize(
-      tx,
-      {
-        id: e.listing_id,
-        title: e.title,
-        category: e.category.label,
-        modelVersion: e.model_version,
-        space,
-        embedding: e.embedding,
-      },
-      scored,
-      deps.settings(),
-    );
-    const suggestion = await priceListing(
-      tx,
-      {
-        id: e.listing_id,
-        productId: product.productId,
-        category: e.category.label,
-        currency: price?.currency ?? null,
-        space,
-        embedding: e.embedding,
-      },
-      scored,
-      ratios,
-      categoryPrices,
-    );
-    const suggested = suggestion.status === 'SUGGESTED' ? suggestion : null;
-    const comparables = suggestion.comparables.map(({ same_product: _, ...c }) => c);
-    await tx.storePriceSuggestion({
-      listing_id: e.listing_id,
-      model_version: e.model_version,
-      status: suggested ? 'suggested' : 'insufficient_data',
-      price_minor: suggested?.amount_minor ?? null,
-      low_minor: suggested?.low_minor ?? null,
-      high_minor: suggested?.high_minor ?? null,
-      currency: suggested ? suggestion.currency : null,
-      confidence: suggested?.confidence ?? null,
-      method: suggestion.method,
-      comparables: suggestion.comparables,
-      reason: suggested ? null : suggestion.reason,
-    });
-    const published: EventToPublish[] = [
-      {
-        topic: TOPICS.listingsCataloged,
-        key: e.listing_id,
-        traceContext: event.traceContext,
-        value: {
-          event_id: derivedEventId(TOPICS.listingsCataloged, event.eventId),
-          occurred_at: Date.now(),
-          listing_id: e.listing_id,
-          source_event_id: event.eventId,
-          model_version: e.model_version,
-          product_id: product.productId,
-          new_product: product.newProduct,
-          merged_product_ids: product.merged,
-          match_score: product.matchScore,
-        },
-      },
-      {
-        topic: TOPICS.pricesSuggested,
-        key: e.listing_id,
-        traceContext: event.traceContext,
-        value: {
-          event_id: derivedEventId(TOPICS.pricesSuggested, event.eventId),
-          occurred_at: Date.now(),
-          listing_id: e.listing_id,
-          model_version: e.model_version,
-          status: suggestion.status,
-          price: suggested ? { amount_minor: suggested.amount_minor, currency: suggestion.currency } : null,
-          low_minor: suggested?.low_minor ?? null,
-          high_minor: suggested?.high_minor ?? null,
-          confidence: suggested?.confidence ?? null,
-          method: suggested ? suggested.method : 'none',
-          comparables,
-          reason: suggested ? null : suggestion.reason,
-        },
-      },
-    ];
-
-    return {
-      productId: product.productId,
-      newProduct: product.newProduct,
-      priceStatus: suggestion.status,
-      events: published,
-    };
-  };
-  const handleEnriched: EventHandler = async (events, ctx) => {
-    const spaces = new Map<string, string>();
-    const outgoing: EventToPublish[] = [];
-    for (const event of events) {
-      const e = event.value as unknown as ListingEnriched;
-      if (spaces.has(e.model_version)) continue;
-      const space = await deps.catalog.spaceOf(e.model_version);
-      if (!space) {
-        throw new GrokcatError(
-          'MODEL_NOT_FOUND',
-          `listing ${e.listing_id} names unknown model version ${e.model_version}`,
-        );
-      }
-      await deps.catalog.ensureIndex(space, e.embedding.length);
-      spaces.set(e.model_version, space);
+  const categorySamples = categoryPriceSamples();
+  // A model version's embedding space never changes: read once per version.
+  const spaces = new Map<string, string>();
+  const spaceOf = async (e: ListingEnriched): Promise<string> => {
+    const known = spaces.get(e.model_version);
+    if (known) return known;
+    const space = await deps.catalog.spaceOf(e.model_version);
+    if (!space) {
+      throw new GrokcatError(
+        'MODEL_NOT_FOUND',
+        `listing ${e.listing_id} names unknown model version ${e.model_version}`,
+      );
     }
+    await deps.catalog.ensureIndex(space, e.embedding.length);
+    spaces.set(e.model_version, space);
+    return space;
+  };
+
+  const handleEnriched: EventHandler = async (events, ctx) => {
+    const enriched = events.map((event) => ({ event, e: event.value as unknown as ListingEnriched }));
+    for (const { e } of enriched) await spaceOf(e);
+    const outgoing: EventToPublish[] = [];
+    const samples = categorySamples.forBatch();
     await deps.catalog.transaction(async (tx) => {
-      for (const space of [...new Set(spaces.values())].sort()) await tx.lockSpace(space);
-      const ratios = await conditionRatios(tx);
-      for (const event of events) {
-        const e = event.value as unknown as ListingEnriched;
+      for (const space of [...new Set(enriched.map(({ e }) => spaces.get(e.model_version) as string))].sort())
+        await tx.lockSpace(space);
+      const batch: CatalogBatch = {
+        tx,
+        ratios: await conditionRatios(tx),
+        states: await tx.ensureListingStates(
+          enriched.map(({ event, e }) => ({
+            id: e.listing_id,
+            title: e.title,
+            price: priceOf(e),
+            source_event_id: event.eventId,
+          })),
+        ),
+        labels: await tx.batchMatchLabels(enriched.map(({ e }) => e.listing_id)),
+        mergedInto: new Map(),
+        samples,
+        suggestions: [],
+      };
+      for (const { event, e } of enriched) {
         await withSpan(
           'catalog listing',
           {
@@ -206,7 +107,7 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
             'grokcat.model.version': e.model_version,
           },
           async (span) => {
-            const written = await catalogListing(tx, event, ratios, spaces.get(e.model_version) as string);
+            const written = await catalogListing(batch, event, e, spaces.get(e.model_version) as string);
             span.setAttributes({
               'grokcat.product.id': written.productId,
               'grokcat.product.new': written.newProduct,
@@ -217,12 +118,124 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
           event.traceContext,
         );
       }
+      await tx.storePriceSuggestions(batch.suggestions);
     });
+    samples.commit();
     await deps.publisher.publish(outgoing);
     ctx.log.debug({ events: events.length }, 'cataloged listings');
   };
+
+  /** One enriched listing inside the batch's transaction: its enrichment, product and price. */
+  const catalogListing = async (
+    batch: CatalogBatch,
+    event: ConsumedEvent,
+    e: ListingEnriched,
+    space: string,
+  ): Promise<{ productId: number; newProduct: boolean; priceStatus: string; events: EventToPublish[] }> => {
+    const { tx } = batch;
+    const price = priceOf(e);
+    const state = batch.states.get(e.listing_id) ?? { productId: null, condition: null, coverImageId: null };
+    const found = await tx.neighbours({
+      space,
+      embedding: e.embedding,
+      k: deps.neighbours,
+      exclude: e.listing_id,
+    });
+    const scored = scoreNeighbours(e.title, found, deps.settings());
+    const { placement, matchScore } = await canonicalize(
+      tx,
+      { id: e.listing_id, title: e.title, category: e.category.label, space, embedding: e.embedding },
+      scored,
+      deps.settings(),
+      {
+        current: resolveMerged(batch.mergedInto, state.productId),
+        coverImageId: state.coverImageId,
+        anyLabels: batch.labels.any,
+        labels: batch.labels.labels.filter((l) => l.a === e.listing_id || l.b === e.listing_id),
+      },
+    );
+    const written = await tx.placeListing(
+      {
+        listing_id: e.listing_id,
+        model_version: e.model_version,
+        embedding_space: space,
+        category: e.category.label,
+        category_confidence: Math.min(1, Math.max(0, e.category.confidence)),
+        category_known: e.known,
+        attributes: groupAttributes(e.attributes),
+        queries: e.queries.map((q) => ({ query: q.query, p: q.confidence })),
+        embedding: e.embedding,
+        source_event_id: event.eventId,
+      },
+      e.model_version,
+      placement,
+      { space, embedding: e.embedding, sample: PRODUCT_PRICE_SAMPLE, limit: MAX_PRODUCT_COMPARABLES },
+    );
+    const merged = placement.kind === 'join' ? placement.merged : [];
+    for (const loser of merged) batch.mergedInto.set(loser, written.productId);
+    batch.states.set(e.listing_id, { ...state, productId: written.productId });
+
+    const samples = batch.samples;
+    const suggestion = await priceListing(
+      tx,
+      {
+        id: e.listing_id,
+        productId: written.productId,
+        category: e.category.label,
+        currency: price?.currency ?? null,
+        space,
+        embedding: e.embedding,
+      },
+      scored,
+      batch.ratios,
+      { sameProduct: written.prices, condition: state.condition, categoryPrices: samples.read },
+    );
+    if (price) {
+      samples.add(
+        { space, category: e.category.label, currency: price.currency },
+        { listing_id: e.listing_id, amount_minor: price.amount_minor, condition: state.condition },
+      );
+    }
+    batch.suggestions.push(suggestionRow(e.model_version, e.listing_id, suggestion));
+    const published = catalogedEvents(event, e, {
+      productId: written.productId,
+      newProduct: placement.kind === 'new',
+      merged,
+      matchScore,
+      suggestion,
+    });
+    return {
+      productId: written.productId,
+      newProduct: placement.kind === 'new',
+      priceStatus: suggestion.status,
+      events: published,
+    };
+  };
   return { handleEnriched };
 }
+
+/** What one batch's transaction knows beyond the database: read once, updated as listings are placed. */
+interface CatalogBatch {
+  tx: CatalogTransaction;
+  ratios: ConditionRatios;
+  states: Map<string, ListingState>;
+  labels: { any: boolean; labels: MatchLabel[] };
+  /** Products merged earlier in this batch, and the product each went into. */
+  mergedInto: Map<number, number>;
+  samples: ReturnType<ReturnType<typeof categoryPriceSamples>['forBatch']>;
+  suggestions: Parameters<CatalogTransaction['storePriceSuggestions']>[0];
+}
+
+/** A listing's product as of now: a product merged earlier in the batch names the one it went into. */
+function resolveMerged(mergedInto: Map<number, number>, product: number | null): number | null {
+  let current = product;
+  for (let hops = 0; current !== null && mergedInto.has(current) && hops < 1000; hops++)
+    current = mergedInto.get(current) as number;
+  return current;
+}
+
+const priceOf = (e: ListingEnriched) =>
+  e.price ? { amount_minor: Number(e.price.amount_minor), currency: e.price.currency } : null;
 
 /** The enriched event's flat attribute list as stored: `{ group: [{ label, p }] }`. */
 function groupAttributes(

@@ -1,4 +1,4 @@
-import type { CatalogTransaction } from '../../shared/catalog/catalog.repository.ts';
+import type { CatalogTransaction, Neighbour } from '../../shared/catalog/catalog.repository.ts';
 import {
   adjustForCondition,
   type PriceRules,
@@ -18,30 +18,74 @@ export const PRICE_RULES: PriceRules = {
 /** Same-product comparables kept, the most similar first: a median of 50 moves little past that. */
 export const MAX_PRODUCT_COMPARABLES = 50;
 
+/** Listings of a product read to find its most similar priced ones: bounded, so a popular product costs no more. */
+export const PRODUCT_PRICE_SAMPLE = 100;
+
+type CategoryRow = Awaited<ReturnType<CatalogTransaction['categoryPrices']>>[number];
 type CategoryPrices = (
   tx: CatalogTransaction,
   ...args: Parameters<CatalogTransaction['categoryPrices']>
-) => ReturnType<CatalogTransaction['categoryPrices']>;
+) => Promise<CategoryRow[]>;
 
-/** A category's sample this large moves slowly: it is reused for a minute instead of read per listing. */
+/** A category's sample this large moves slowly: it is reused for a minute... */
 const LARGE_SAMPLE = 1000;
-const SAMPLE_TTL_MS = 60_000;
+const LARGE_TTL_MS = 60_000;
+/** ...a smaller one for 10 s; both see this process's own listings at once. */
+const SMALL_TTL_MS = 10_000;
+
+export interface CategoryPriceSamples {
+  /** For one batch: reads through the cache, and sees the batch's own listings at once. */
+  forBatch(): {
+    read: CategoryPrices;
+    /** A listing just cataloged in the batch's transaction, priced in `currency`. */
+    add(key: { space: string; category: string; currency: string }, row: CategoryRow): void;
+    /** The batch committed: its listings join the cached samples. */
+    commit(): void;
+  };
+}
+
+const sampleKey = (space: string, category: string, currency: string) =>
+  `${space}\u0000${category}\u0000${currency}`;
 
 /**
- * The category price sample per (space, category, currency), cached while it is large: reading up
- * to 2,000 prices for every listing made cataloging slow down as the catalogue grew (measured with
- * `grokcat bench faults`). Small categories are read every time, so a new one is exact.
+ * The category price sample per (space, category, currency), cached: reading up to 2,000 prices
+ * for every listing made cataloging slow down as the catalogue grew (measured with `grokcat bench
+ * faults`, and issue 21's profiles). The listings this process catalogs enter the cached sample as
+ * they commit, so one cataloger is exact; another process's listings are seen within the TTL.
  */
-export function cachedCategoryPrices(): CategoryPrices {
-  const cache = new Map<string, { rows: Awaited<ReturnType<CategoryPrices>>; at: number }>();
-  return async (tx, space, category, currency, exclude) => {
-    const key = `${space}\u0000${category}\u0000${currency}`;
-    const hit = cache.get(key);
-    if (hit && Date.now() - hit.at < SAMPLE_TTL_MS) return hit.rows.filter((r) => r.listing_id !== exclude);
-    const rows = await tx.categoryPrices(space, category, currency, exclude);
-    if (rows.length >= LARGE_SAMPLE) cache.set(key, { rows, at: Date.now() });
-    else cache.delete(key);
-    return rows;
+export function categoryPriceSamples(): CategoryPriceSamples {
+  const cache = new Map<string, { rows: Map<string, CategoryRow>; at: number }>();
+  return {
+    forBatch() {
+      const staged = new Map<string, Map<string, CategoryRow>>();
+      return {
+        async read(tx, space, category, currency, exclude) {
+          const key = sampleKey(space, category, currency);
+          let hit = cache.get(key);
+          const ttl = hit && hit.rows.size >= LARGE_SAMPLE ? LARGE_TTL_MS : SMALL_TTL_MS;
+          if (!hit || Date.now() - hit.at >= ttl) {
+            const rows = await tx.categoryPrices(space, category, currency, '');
+            hit = { rows: new Map(rows.map((r) => [r.listing_id, r])), at: Date.now() };
+            cache.set(key, hit);
+          }
+          const mine = staged.get(key);
+          const rows = mine ? new Map([...hit.rows, ...mine]) : hit.rows;
+          return [...rows.values()].filter((r) => r.listing_id !== exclude);
+        },
+        add({ space, category, currency }, row) {
+          const key = sampleKey(space, category, currency);
+          const mine = staged.get(key) ?? new Map<string, CategoryRow>();
+          mine.set(row.listing_id, row);
+          staged.set(key, mine);
+        },
+        commit() {
+          for (const [key, rows] of staged) {
+            const hit = cache.get(key);
+            if (hit) for (const [id, row] of rows) hit.rows.set(id, row);
+          }
+        },
+      };
+    },
   };
 }
 
@@ -62,15 +106,25 @@ export async function priceListing(
   },
   scored: Scored[],
   ratios: Map<string, { ratio: number; listings: number }>,
-  categoryPrices: CategoryPrices = (t, ...args) => t.categoryPrices(...args),
+  known: {
+    /** The product's priced listings, when the caller read them with its write (`placeListing`). */
+    sameProduct?: Neighbour[];
+    /** The listing's condition, when the caller knows it. */
+    condition?: string | null;
+    categoryPrices?: CategoryPrices;
+  } = {},
 ): Promise<PriceSuggestion & { currency: string }> {
-  const sameProduct = await tx.productPrices(
-    listing.productId,
-    listing.space,
-    listing.embedding,
-    listing.id,
-    MAX_PRODUCT_COMPARABLES,
-  );
+  const sameProduct =
+    known.sameProduct ??
+    (await tx.productPrices(
+      listing.productId,
+      listing.space,
+      listing.embedding,
+      listing.id,
+      MAX_PRODUCT_COMPARABLES,
+      PRODUCT_PRICE_SAMPLE,
+    ));
+  const categoryPrices = known.categoryPrices ?? ((t, ...args) => t.categoryPrices(...args));
   const inProduct = new Set(sameProduct.map((c) => c.listing_id));
   const neighbours = scored.filter(
     (n) => n.price_minor !== null && n.category === listing.category && !inProduct.has(n.listing_id),
@@ -86,7 +140,7 @@ export async function priceListing(
     same_product: c.same_product,
     condition: c.condition,
   }));
-  const condition = await tx.conditionOf(listing.id);
+  const condition = known.condition !== undefined ? known.condition : await tx.conditionOf(listing.id);
   const adjusted = adjustForCondition(comparables, condition, ratios);
   const currency = listing.currency ?? majority(comparables.map((c) => c.currency)) ?? 'EUR';
   // The category's prices too are brought to this listing's condition before their median is taken.

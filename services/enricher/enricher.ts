@@ -1,12 +1,12 @@
 import type { ConsumedEvent, EventHandler } from '../../shared/bus/consumer-runtime.ts';
 import { derivedEventId, type EventPublisher } from '../../shared/bus/event-publisher.ts';
-import type { CatalogTransaction } from '../../shared/catalog/catalog.repository.ts';
+import type { ImageRecord, ListingRecord } from '../../shared/catalog/catalog.repository.ts';
 import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
 import { TOPICS } from '../../shared/events/topics.ts';
 import type { ImageRef } from '../../shared/image/image-fetcher.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { postprocess } from '../../shared/model/postprocess.ts';
-import { dbWrite, withSpan } from '../../shared/telemetry/tracing.ts';
+import { dbWrite, openSpan, withSpan } from '../../shared/telemetry/tracing.ts';
 import { type PhotoResult, runListingPhotos } from './listing-photos.ts';
 import { type PagePhotoTaggerDeps, tagPagePhoto } from './page-photo-tagger.ts';
 import { aggregatePhotos } from './photo-aggregation.ts';
@@ -72,16 +72,29 @@ export function createEnricher(deps: EnricherDeps): {
       return false;
     });
     if (enriched.length === 0) return;
-    await deps.catalog.transaction(async (tx) => {
-      for (const { event, listing, results } of enriched) {
-        await withSpan(
-          'write listing',
-          { ...dbWrite(['listings', 'listing_images']), 'grokcat.listing.id': listing.listing_id },
-          () => writeListing(tx, event, listing, results),
-          event.traceContext,
-        );
-      }
-    });
+    // One write for the batch; each listing's trace gets its own span of it.
+    const spans = enriched.map(({ event, listing }) =>
+      openSpan(
+        'write listing',
+        {
+          ...dbWrite(['listings', 'listing_images']),
+          'grokcat.listing.id': listing.listing_id,
+          'grokcat.batch.listings': enriched.length,
+        },
+        event.traceContext,
+      ),
+    );
+    try {
+      await deps.catalog.transaction((tx) =>
+        tx.writeListings(
+          enriched.map(({ event, listing, results }) => listingRecord(event, listing, results)),
+        ),
+      );
+      for (const span of spans) span.end();
+    } catch (error) {
+      for (const span of spans) span.end(error);
+      throw error;
+    }
     await deps.publisher.publish(
       enriched.map(({ event, listing, results, files }) => {
         const card = (files as NonNullable<typeof files>).card;
@@ -133,27 +146,25 @@ export function createEnricher(deps: EnricherDeps): {
   return { handleListings, handlePhotos };
 }
 
-/** A listing and its photos' outcomes, as one redelivery-safe rewrite inside the batch's transaction. */
-async function writeListing(
-  tx: CatalogTransaction,
+/** A listing and its photos' outcomes as written (a redelivery rewrites the same rows). */
+function listingRecord(
   event: ConsumedEvent,
   listing: ListingCreated,
   results: PhotoResult[],
-): Promise<void> {
-  await tx.upsertListing({
-    id: listing.listing_id,
-    title: listing.title,
-    description: listing.description ?? '',
-    price: listing.price
-      ? { amount_minor: Number(listing.price.amount_minor), currency: listing.price.currency }
-      : null,
-    seller_id: listing.seller_id ?? null,
-    marketplace_category: listing.marketplace_category ?? null,
-    condition: listing.condition ?? null,
-    source_event_id: event.eventId,
-  });
-  await tx.replaceImages(
-    listing.listing_id,
-    results.map((r) => r.image),
-  );
+): { listing: ListingRecord; images: ImageRecord[] } {
+  return {
+    listing: {
+      id: listing.listing_id,
+      title: listing.title,
+      description: listing.description ?? '',
+      price: listing.price
+        ? { amount_minor: Number(listing.price.amount_minor), currency: listing.price.currency }
+        : null,
+      seller_id: listing.seller_id ?? null,
+      marketplace_category: listing.marketplace_category ?? null,
+      condition: listing.condition ?? null,
+      source_event_id: event.eventId,
+    },
+    images: results.map((r) => r.image),
+  };
 }

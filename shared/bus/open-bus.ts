@@ -24,7 +24,11 @@ export function openBus(config: Config, { database, log }: { database: Database 
         sessionTimeoutMs: consumer.sessionTimeoutMs,
         heartbeatMs: consumer.heartbeatMs,
         retryBackoffMs: consumer.retry.maxMs,
+        minBytes: consumer.minBytes,
+        maxWaitMs: consumer.maxWaitMs,
       },
+      partitionsConsumedConcurrently: consumer.concurrency,
+      defaultPartitions: config.bus.partitions,
     });
   }
   if (!database) throw new GrokcatError('INTERNAL', 'the embedded bus needs the database');

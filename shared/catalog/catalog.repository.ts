@@ -1,4 +1,12 @@
 import type { Knex } from 'knex';
+import {
+  batchMatchLabels,
+  ensureListingStates,
+  type Placement,
+  type PriceSample,
+  placeListing,
+  storePriceSuggestions,
+} from './listing-placement.ts';
 import { type MemberQuery, memberSimilarities } from './member-similarity.ts';
 import { ensureVectorIndex, vectorLiteral, vectorSql } from './vector-index.ts';
 
@@ -187,13 +195,16 @@ interface NeighbourQuery {
 async function neighbours(db: Knex | Knex.Transaction, query: NeighbourQuery): Promise<Neighbour[]> {
   const sql = vectorSql(query.space, query.embedding.length);
   const vector = vectorLiteral(query.embedding);
-  // A listing enriched by two versions of one space appears once: its newest enrichment.
+  // A listing enriched by two versions of one space appears once: its newest enrichment. Each
+  // neighbour's listing is read by its key (a lateral LIMIT 1: a plain join let the planner hash a
+  // seq scan of the whole listings table for 20 rows).
   const rows = await db.raw(
     `SELECT DISTINCT ON (e.listing_id) e.listing_id, l.product_id, ${sql.similarity('e')} AS similarity,
             l.title, l.price_minor, l.currency, l.condition, e.category
        FROM (SELECT * FROM enrichments e WHERE ${sql.where('e')} ${query.exclude ? 'AND e.listing_id <> ?' : ''}
               ORDER BY ${sql.orderBy('e')} LIMIT ?) e
-       JOIN listings l ON l.id = e.listing_id
+       JOIN LATERAL (SELECT product_id, title, price_minor, currency, condition FROM listings
+                      WHERE id = e.listing_id LIMIT 1) l ON true
       ORDER BY e.listing_id, e.updated_at DESC`,
     [vector, ...(query.exclude ? [query.exclude] : []), vector, query.k],
   );
@@ -227,82 +238,61 @@ function catalogTransaction(trx: Knex.Transaction) {
       await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`grokcat:catalog:${space}`]);
     },
 
-    async upsertListing(listing: ListingRecord): Promise<void> {
-      const row = {
-        id: listing.id,
-        title: pgText(listing.title),
-        description: pgText(listing.description),
-        price_minor: listing.price?.amount_minor ?? null,
-        currency: listing.price?.currency ?? null,
-        seller_id: pgText(listing.seller_id),
-        marketplace_category: pgText(listing.marketplace_category),
-        condition: pgText(listing.condition),
-        source_event_id: listing.source_event_id,
-        updated_at: trx.fn.now(),
-      };
-      await trx('listings').insert(row).onConflict('id').merge();
-    },
+    /** What cataloging needs of the batch's listings, each row made sure of (`listing-placement.ts`). */
+    ensureListingStates: (listings: Parameters<typeof ensureListingStates>[1]) =>
+      ensureListingStates(trx, listings),
+    batchMatchLabels: (listingIds: string[]) => batchMatchLabels(trx, listingIds),
+    placeListing: (
+      enrichment: EnrichmentRecord,
+      modelVersion: string,
+      placement: Placement,
+      prices: PriceSample,
+    ) => placeListing(trx, enrichment, modelVersion, placement, prices),
+    storePriceSuggestions: (rows: Parameters<typeof storePriceSuggestions>[1]) =>
+      storePriceSuggestions(trx, rows),
 
-    /** Makes sure the listing row exists (the enricher normally wrote it) without overwriting it. */
-    async ensureListing(listing: {
-      id: string;
-      title: string;
-      price: ListingRecord['price'];
-      source_event_id: string;
-    }): Promise<void> {
+    /**
+     * The batch's listings and their photos as last delivered, in three statements whatever the batch's
+     * size: listings upserted, photos upserted, photos beyond each listing's new count removed. A
+     * listing delivered twice in one batch is written as its last delivery.
+     */
+    async writeListings(entries: { listing: ListingRecord; images: ImageRecord[] }[]): Promise<void> {
+      const latest = [...new Map(entries.map((e) => [e.listing.id, e])).values()];
+      if (latest.length === 0) return;
       await trx('listings')
-        .insert({
-          id: listing.id,
-          title: pgText(listing.title),
-          price_minor: listing.price?.amount_minor ?? null,
-          currency: listing.price?.currency ?? null,
-          source_event_id: listing.source_event_id,
-        })
+        .insert(
+          latest.map(({ listing }) => ({
+            id: listing.id,
+            title: pgText(listing.title),
+            description: pgText(listing.description),
+            price_minor: listing.price?.amount_minor ?? null,
+            currency: listing.price?.currency ?? null,
+            seller_id: pgText(listing.seller_id),
+            marketplace_category: pgText(listing.marketplace_category),
+            condition: pgText(listing.condition),
+            source_event_id: listing.source_event_id,
+            updated_at: trx.fn.now(),
+          })),
+        )
         .onConflict('id')
-        .ignore();
-    },
-
-    /** The listing's photos as last delivered: rows beyond the new count are removed. */
-    async replaceImages(listingId: string, images: ImageRecord[]): Promise<void> {
-      if (images.length > 0) {
-        await trx('listing_images')
-          .insert(
-            images.map((image) => ({
-              listing_id: listingId,
-              ...image,
-              ref: pgText(image.ref),
-              error_message: pgText(image.error_message),
-              inline_bytes: image.inline_bytes ? Buffer.from(image.inline_bytes) : null,
-            })),
-          )
-          .onConflict(['listing_id', 'position'])
-          .merge();
-      }
-      await trx('listing_images')
-        .where({ listing_id: listingId })
-        .andWhere('position', '>=', images.length)
-        .delete();
-    },
-
-    async coverImageId(listingId: string): Promise<number | null> {
-      const row = await trx('listing_images')
-        .where({ listing_id: listingId, status: 'ok' })
-        .orderBy('position')
-        .first('id');
-      return toNumber(row?.id);
-    },
-
-    async upsertEnrichment(record: EnrichmentRecord): Promise<void> {
-      await trx('enrichments')
-        .insert({
-          ...record,
-          attributes: JSON.stringify(record.attributes),
-          queries: JSON.stringify(record.queries),
-          embedding: vectorLiteral(record.embedding),
-          updated_at: trx.fn.now(),
-        })
-        .onConflict(['listing_id', 'model_version'])
         .merge();
+      const images = latest.flatMap(({ listing, images }) =>
+        images.map((image) => ({
+          listing_id: listing.id,
+          ...image,
+          ref: pgText(image.ref),
+          error_message: pgText(image.error_message),
+          inline_bytes: image.inline_bytes ? Buffer.from(image.inline_bytes) : null,
+        })),
+      );
+      if (images.length > 0) {
+        await trx('listing_images').insert(images).onConflict(['listing_id', 'position']).merge();
+      }
+      await trx.raw(
+        `DELETE FROM listing_images i USING unnest(?::text[], ?::int[]) AS t(id, n)
+          WHERE i.listing_id = t.id AND i.position >= t.n`,
+        [latest.map((e) => e.listing.id), latest.map((e) => e.images.length)],
+      );
     },
 
     neighbours: (query: NeighbourQuery) => neighbours(trx, query),
@@ -326,30 +316,6 @@ function catalogTransaction(trx: Knex.Transaction) {
       const rows = await trx('listings').whereIn('product_id', productIds).select('id', 'product_id');
       for (const row of rows) out.get(Number(row.product_id))?.push(String(row.id));
       return out;
-    },
-
-    async createProduct(fields: {
-      category: string;
-      title: string;
-      representativeImageId: number | null;
-      modelVersion: string;
-    }): Promise<number> {
-      const [row] = await trx('products')
-        .insert({
-          category: fields.category,
-          title: fields.title,
-          representative_image_id: fields.representativeImageId,
-          model_version: fields.modelVersion,
-        })
-        .returning('id');
-      return Number(row.id);
-    },
-
-    async assign(listingId: string, productId: number, modelVersion: string): Promise<void> {
-      await trx('listings').where({ id: listingId }).update({ product_id: productId });
-      await trx('enrichments')
-        .where({ listing_id: listingId, model_version: modelVersion })
-        .update({ product_id: productId });
     },
 
     /** Merges `others` into `root`: their listings move, and they point at it (never deleted). */
@@ -430,18 +396,22 @@ function catalogTransaction(trx: Knex.Transaction) {
       embedding: number[],
       exclude: string,
       limit: number,
+      sample: number,
     ): Promise<Neighbour[]> {
       const sql = vectorSql(space, embedding.length);
+      // The product's newest priced listings by its index, each with its newest enrichment in the
+      // space by the listing's: a join the planner cannot turn into a scan of the space's enrichments.
       const rows = await trx.raw(
-        `SELECT * FROM (
-           SELECT DISTINCT ON (l.id) l.id AS listing_id, l.product_id, ${sql.similarity('e')} AS similarity,
-                  l.title, l.price_minor, l.currency, l.condition, e.category
-             FROM listings l JOIN enrichments e ON e.listing_id = l.id AND ${sql.where('e')}
-            WHERE l.product_id = ? AND l.price_minor IS NOT NULL AND l.id <> ?
-            ORDER BY l.id, e.updated_at DESC) p
+        `SELECT c.id AS listing_id, c.product_id, e.similarity, c.title, c.price_minor, c.currency, c.condition, e.category
+           FROM (SELECT id, product_id, title, price_minor, currency, condition FROM listings
+                  WHERE product_id = ? AND price_minor IS NOT NULL AND id <> ?
+                  ORDER BY updated_at DESC LIMIT ?) c
+           JOIN LATERAL (SELECT e.category, ${sql.similarity('e')} AS similarity FROM enrichments e
+                          WHERE e.listing_id = c.id AND ${sql.where('e')}
+                          ORDER BY e.updated_at DESC LIMIT 1) e ON true
           ORDER BY similarity DESC, listing_id
           LIMIT ?`,
-        [vectorLiteral(embedding), productId, exclude, limit],
+        [productId, exclude, sample, vectorLiteral(embedding), limit],
       );
       return (rows.rows as Record<string, unknown>[]).map((r) => ({
         listing_id: String(r.listing_id),
@@ -478,44 +448,33 @@ function catalogTransaction(trx: Knex.Transaction) {
       );
     },
 
-    /** Asking prices of the category's listings in one currency (latest enrichment per listing). */
+    /**
+     * Asking prices in one currency of the listings most recently enriched in a category (at most
+     * 2,000): read in order by the (category, updated_at) index, each listing by its key (the
+     * lateral LIMIT 1 keeps the planner from hashing the whole listings table instead).
+     */
     async categoryPrices(
       space: string,
       category: string,
       currency: string,
       exclude: string,
     ): Promise<{ listing_id: string; amount_minor: number; condition: string | null }[]> {
-      const rows = await trx('listings as l')
-        .join('enrichments as e', 'e.listing_id', 'l.id')
-        .where({ 'e.embedding_space': space, 'e.category': category, 'l.currency': currency })
-        .whereNotNull('l.price_minor')
-        .whereNot('l.id', exclude)
-        .distinct('l.id', 'l.price_minor', 'l.condition')
-        .limit(2000);
-      return rows.map((r) => ({
+      const { rows } = await trx.raw(
+        `SELECT l.id, l.price_minor, l.condition
+           FROM (SELECT DISTINCT listing_id FROM (
+                   SELECT listing_id FROM enrichments WHERE category = ? AND embedding_space = ?
+                    ORDER BY updated_at DESC LIMIT 4000) n) e
+           JOIN LATERAL (SELECT id, price_minor, condition FROM listings
+                          WHERE id = e.listing_id AND currency = ? AND price_minor IS NOT NULL AND id <> ?
+                          LIMIT 1) l ON true
+          LIMIT 2000`,
+        [category, space, currency, exclude],
+      );
+      return (rows as Record<string, unknown>[]).map((r) => ({
         listing_id: String(r.id),
         amount_minor: Number(r.price_minor),
-        condition: r.condition ?? null,
+        condition: r.condition === null ? null : String(r.condition),
       }));
-    },
-
-    async storePriceSuggestion(row: {
-      listing_id: string;
-      model_version: string;
-      status: 'suggested' | 'insufficient_data';
-      price_minor: number | null;
-      low_minor: number | null;
-      high_minor: number | null;
-      currency: string | null;
-      confidence: number | null;
-      method: string;
-      comparables: unknown[];
-      reason: string | null;
-    }): Promise<void> {
-      await trx('price_suggestions')
-        .insert({ ...row, comparables: JSON.stringify(row.comparables) })
-        .onConflict(['listing_id', 'model_version'])
-        .merge();
     },
   };
 }

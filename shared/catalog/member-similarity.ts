@@ -7,7 +7,7 @@ export interface MemberQuery {
   productIds: number[];
   /** The listing being placed (never its own member). */
   exclude: string;
-  /** At most this many members per product, the most recently enriched. */
+  /** At most this many members per product, the most recently updated (enriched) listings. */
   limit: number;
 }
 
@@ -30,18 +30,18 @@ export async function memberSimilarities(
 ): Promise<ProductMember[]> {
   if (query.productIds.length === 0) return [];
   const sql = vectorSql(query.space, query.embedding.length);
-  const products = query.productIds.map(() => '?').join(', ');
+  // Per product, its most recently updated listings by the (product_id, updated_at) index, then each
+  // one's newest enrichment in the space: a popular product costs no more than a small one.
   const rows = await db.raw(
-    `SELECT product_id, listing_id, title, similarity FROM (
-       SELECT l.product_id, l.id AS listing_id, l.title, ${sql.similarity('e')} AS similarity,
-              row_number() OVER (PARTITION BY l.product_id ORDER BY e.updated_at DESC, l.id) AS rank
-         FROM listings l
-         JOIN LATERAL (SELECT e.embedding, e.updated_at FROM enrichments e
-                        WHERE e.listing_id = l.id AND ${sql.where('e')}
-                        ORDER BY e.updated_at DESC LIMIT 1) e ON true
-        WHERE l.product_id IN (${products}) AND l.id <> ?) m
-      WHERE rank <= ?`,
-    [vectorLiteral(query.embedding), ...query.productIds, query.exclude, query.limit],
+    `SELECT m.product_id, m.id AS listing_id, m.title, e.similarity
+       FROM unnest(?::bigint[]) AS p(id)
+       CROSS JOIN LATERAL (SELECT l.id, l.product_id, l.title FROM listings l
+                            WHERE l.product_id = p.id AND l.id <> ?
+                            ORDER BY l.updated_at DESC LIMIT ?) m
+       JOIN LATERAL (SELECT ${sql.similarity('e')} AS similarity FROM enrichments e
+                      WHERE e.listing_id = m.id AND ${sql.where('e')}
+                      ORDER BY e.updated_at DESC LIMIT 1) e ON true`,
+    [query.productIds, query.exclude, query.limit, vectorLiteral(query.embedding)],
   );
   return (rows.rows as Record<string, unknown>[]).map((r) => ({
     product_id: Number(r.product_id),

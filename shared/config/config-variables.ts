@@ -202,6 +202,23 @@ export const CONFIG_VARIABLES = {
     description: 'Most events a handler gets in one batch.',
     schema: positiveInt(10_000),
   },
+  GROKCAT_CONSUMER_CONCURRENCY: {
+    default: '0',
+    description:
+      'Kafka: partitions one consumer processes at once (0: all it can be assigned, the topics it reads times `GROKCAT_BUS_PARTITIONS`).',
+    schema: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number),
+  },
+  GROKCAT_CONSUMER_MIN_BYTES: {
+    default: '1',
+    description:
+      'Kafka: bytes a fetch waits for (up to `GROKCAT_CONSUMER_MAX_WAIT_MS`) so that batches form under a trickle; 1 answers at once.',
+    schema: positiveInt(100_000_000),
+  },
+  GROKCAT_CONSUMER_MAX_WAIT_MS: {
+    default: '250',
+    description: 'Kafka: longest a fetch waits for `GROKCAT_CONSUMER_MIN_BYTES`.',
+    schema: positiveInt(60_000),
+  },
   GROKCAT_CONSUMER_RETRIES: {
     default: '5',
     description: 'Attempts of a batch that fails with a retriable error before it is redelivered later.',
@@ -244,7 +261,8 @@ export const CONFIG_VARIABLES = {
   },
   GROKCAT_MODEL_INTRA_THREADS: {
     default: '0',
-    description: 'Threads inside one ONNX operator (0: one per core).',
+    description:
+      'Threads inside one ONNX operator (0: one fewer than the cores, at least 1: the event loop and the embedded database need the rest).',
     schema: z.string().regex(/^\d+$/, 'must be a whole number').transform(Number),
   },
   GROKCAT_MODEL_INTER_THREADS: {

@@ -94,6 +94,10 @@ export interface Config {
     readonly retry: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
     readonly sessionTimeoutMs: number;
     readonly heartbeatMs: number;
+    /** Kafka: partitions processed at once per consumer; 0: every one it can be assigned. */
+    readonly concurrency: number;
+    readonly minBytes: number;
+    readonly maxWaitMs: number;
   };
 }
 
@@ -262,6 +266,9 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       }),
       sessionTimeoutMs: get<number>('GROKCAT_CONSUMER_SESSION_TIMEOUT_MS'),
       heartbeatMs: get<number>('GROKCAT_CONSUMER_HEARTBEAT_MS'),
+      concurrency: get<number>('GROKCAT_CONSUMER_CONCURRENCY'),
+      minBytes: get<number>('GROKCAT_CONSUMER_MIN_BYTES'),
+      maxWaitMs: get<number>('GROKCAT_CONSUMER_MAX_WAIT_MS'),
     }),
   });
   rememberSecrets(config, values);

@@ -4,12 +4,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
+import type { Worker } from 'node:worker_threads';
 import { GrokcatError } from '../errors/error-catalogue.ts';
+import { startModuleWorker } from '../lifecycle/module-worker.ts';
 import type { Logger } from '../log/logger.ts';
 import { tryAcquireHomeLock } from './home-lock.ts';
-import { servePglite } from './pglite-socket-server.ts';
+import type { PgliteWorkerData, PgliteWorkerMessage } from './pglite-worker.ts';
 
 /** libpq names a server socket `<dir>/.s.PGSQL.<port>`; the port is only part of the name here. */
 const SOCKET_PORT = 5432;
@@ -91,16 +91,25 @@ async function serve(args: {
   mkdirSync(socketDir, { recursive: true, mode: 0o700 });
   // We hold the lock, so a socket file left here belongs to a dead owner.
   rmSync(socketPath, { force: true });
-  const db = await PGlite.create({ dataDir, extensions: { vector } });
-  let server: Awaited<ReturnType<typeof servePglite>>;
-  try {
-    server = await servePglite(db, { path: socketPath }, MAX_CONNECTIONS);
-  } catch (error) {
-    await db.close();
-    throw error;
+  const worker = startModuleWorker(new URL('./pglite-worker.ts', import.meta.url), {
+    dataDir,
+    socketPath,
+    maxConnections: MAX_CONNECTIONS,
+  } satisfies PgliteWorkerData);
+  const messages = workerMessages(worker);
+  const first = await messages.next();
+  if (first.type !== 'ready') {
+    await worker.terminate();
+    throw new GrokcatError(
+      'DB_UNREACHABLE',
+      `the embedded database in ${dataDir} did not start: ${first.type === 'failed' ? first.message : first.type}`,
+    );
   }
-  log.debug({ dataDir, socketPath, ms: Date.now() - started }, 'embedded database started');
+  log.debug({ dataDir, socketPath, ms: Date.now() - started }, 'embedded database started (own thread)');
   let stopped = false;
+  worker.once('exit', (code) => {
+    if (!stopped) log.error({ dataDir, code }, 'the embedded database thread exited while serving');
+  });
   return {
     socketDir,
     port: SOCKET_PORT,
@@ -109,8 +118,11 @@ async function serve(args: {
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.stop();
-      await db.close();
+      worker.postMessage({ type: 'stop' });
+      const last = await messages.next();
+      if (last.type !== 'stopped')
+        log.warn({ dataDir, message: last }, 'embedded database stopped uncleanly');
+      await worker.terminate();
       rmSync(socketPath, { force: true });
       await release();
       log.debug({ dataDir }, 'embedded database stopped');
@@ -138,4 +150,28 @@ function isAnswering(socketPath: string): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** The worker's messages in order; its exit or error ends the stream with `failed`. */
+function workerMessages(worker: Worker): { next(): Promise<PgliteWorkerMessage> } {
+  const queue: PgliteWorkerMessage[] = [];
+  let waiting: ((message: PgliteWorkerMessage) => void) | null = null;
+  const push = (message: PgliteWorkerMessage) => {
+    if (waiting) {
+      const resolve = waiting;
+      waiting = null;
+      resolve(message);
+    } else queue.push(message);
+  };
+  worker.on('message', push);
+  worker.on('error', (error) => push({ type: 'failed', message: error.message }));
+  worker.on('exit', (code) => push({ type: 'failed', message: `the database thread exited (${code})` }));
+  return {
+    next: () =>
+      new Promise((resolve) => {
+        const queued = queue.shift();
+        if (queued) resolve(queued);
+        else waiting = resolve;
+      }),
+  };
 }

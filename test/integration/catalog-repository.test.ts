@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { MAX_PRODUCT_COMPARABLES } from '../../services/cataloger/price-comparables.ts';
+import { MAX_PRODUCT_COMPARABLES, PRODUCT_PRICE_SAMPLE } from '../../services/cataloger/price-comparables.ts';
 import { createCatalogRepository } from '../../shared/catalog/catalog.repository.ts';
 import { createPagePhotoRegionRepository } from '../../shared/catalog/page-photo-regions.repository.ts';
 import { vectorLiteral } from '../../shared/catalog/vector-index.ts';
@@ -62,7 +62,7 @@ test("a popular product's price comparables are its most similar listings, at mo
   const catalog = createCatalogRepository(database.knex);
   const { id: productId } = await database.knex('products').first('id');
   const rows = await catalog.transaction((tx) =>
-    tx.productPrices(Number(productId), SPACE, at(0), 'p-0', MAX_PRODUCT_COMPARABLES),
+    tx.productPrices(Number(productId), SPACE, at(0), 'p-0', MAX_PRODUCT_COMPARABLES, PRODUCT_PRICE_SAMPLE),
   );
   assert.equal(rows.length, MAX_PRODUCT_COMPARABLES);
   // The listing priced is left out; the rest come nearest first.
@@ -78,7 +78,7 @@ test("a popular product's price comparables are its most similar listings, at mo
   assert.equal(rows[0]?.price_minor, 1001);
 
   const all = await catalog.transaction((tx) =>
-    tx.productPrices(Number(productId), SPACE, at(0), 'p-0', 1000),
+    tx.productPrices(Number(productId), SPACE, at(0), 'p-0', 1000, PRODUCT_PRICE_SAMPLE),
   );
   assert.equal(all.length, LISTINGS - 1);
 });

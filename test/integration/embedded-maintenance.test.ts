@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { staleCatalogueTables } from '../../shared/db/embedded-maintenance.ts';
 import { openDatabase } from '../../shared/db/open-database.ts';
 import { waitFor } from '../support/bus-contract.ts';
 import { startPgliteTcpServer } from '../support/pglite-tcp-server.ts';
@@ -88,5 +89,28 @@ test('maintain: true maintains a PGlite this process serves over TCP (the benchm
     await database.close();
     await server.stop();
     done();
+  }
+});
+
+test('catalogue tables that grew by more than 50 rows and 10 % are due for ANALYZE, and not once analyzed', async () => {
+  const database = await openDatabase(testConfig({ GROKCAT_HOME: home, GROKCAT_DB_VACUUM_SECONDS: '0' }), {
+    log: testLogger(),
+  });
+  try {
+    const { knex } = database;
+    await knex.raw('ANALYZE listings');
+    assert.deepEqual(await staleCatalogueTables(knex), []);
+    await knex.raw(
+      `INSERT INTO listings (id, title) SELECT 'grown-' || g, 't' FROM generate_series(1, 30) g`,
+    );
+    assert.deepEqual(await staleCatalogueTables(knex), [], '30 rows are under the threshold');
+    await knex.raw(
+      `INSERT INTO listings (id, title) SELECT 'grown-more-' || g, 't' FROM generate_series(1, 500) g`,
+    );
+    assert.deepEqual(await staleCatalogueTables(knex), ['listings']);
+    await knex.raw('ANALYZE listings');
+    assert.deepEqual(await staleCatalogueTables(knex), []);
+  } finally {
+    await database.close();
   }
 });

@@ -100,7 +100,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): Bus {
         for (const { topic, partition, records } of entries)
           await repo.append(trx, topic, partition, records);
       });
-      wakeups.notify(entries.map((e) => e.topic));
+      wakeups.notify(entries);
     },
 
     async subscribe(subscribeOptions) {

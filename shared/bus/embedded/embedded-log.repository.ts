@@ -100,6 +100,43 @@ export function createEmbeddedLogRepository(knex: Knex) {
       }));
     },
 
+    /**
+     * Up to `limit` records from `fromOffset` and the partition's high watermark, read in one
+     * statement (one snapshot: the watermark is never behind the records returned).
+     */
+    async fetchWithHigh(
+      topic: string,
+      partition: number,
+      fromOffset: string,
+      limit: number,
+    ): Promise<{ messages: BusMessage[]; high: string }> {
+      const { rows } = await knex.raw<{
+        rows: (Omit<RecordRow, 'offset'> & { offset: string | null; high: string })[];
+      }>(
+        `select p.next_offset as high, r.offset, r.key, r.value, r.headers, r.timestamp
+           from bus_partitions p
+           left join lateral (select "offset", key, value, headers, timestamp from bus_records b
+                               where b.topic = p.topic and b.partition = p.partition and b."offset" >= ?
+                               order by b."offset" limit ?) r on true
+          where p.topic = ? and p.partition = ?
+          order by r.offset`,
+        [fromOffset, limit, topic, partition],
+      );
+      const high = String(rows[0]?.high ?? fromOffset);
+      const messages = rows
+        .filter((row) => row.offset !== null)
+        .map((row) => ({
+          topic,
+          partition,
+          offset: String(row.offset),
+          key: row.key,
+          value: row.value,
+          headers: row.headers,
+          timestamp: row.timestamp.getTime(),
+        }));
+      return { messages, high };
+    },
+
     async bounds(topic: string): Promise<{ partition: number; low: string; high: string }[]> {
       const { rows } = await knex.raw<{ rows: { partition: number; low: string | null; high: string }[] }>(
         `select p.partition, p.next_offset as high,
@@ -153,23 +190,30 @@ export function createEmbeddedLogRepository(knex: Knex) {
       return result.rowCount > 0;
     },
 
-    /** Records the member's heartbeat, forgets members silent for longer than the session, lists the live ones. */
+    /**
+     * Records the member's heartbeat, forgets members silent for longer than the session, lists the
+     * live ones (this one included). One statement: every part sees the same snapshot, so the list
+     * filters on the heartbeat rather than on what the delete left.
+     */
     async heartbeat(group: string, member: string, topics: string[], sessionMs: number): Promise<string[]> {
-      return knex.transaction(async (trx) => {
-        await trx('bus_group_members')
-          .insert({ group_id: group, member_id: member, topics, heartbeat_at: trx.fn.now() })
-          .onConflict(['group_id', 'member_id'])
-          .merge(['heartbeat_at', 'topics']);
-        await trx('bus_group_members')
-          .where({ group_id: group })
-          .andWhere('heartbeat_at', '<', trx.raw("now() - (? * interval '1 millisecond')", [sessionMs]))
-          .delete();
-        const rows = await trx('bus_group_members')
-          .where({ group_id: group })
-          .orderBy('member_id')
-          .select('member_id');
-        return rows.map((row: { member_id: string }) => row.member_id);
-      });
+      const { rows } = await knex.raw<{ rows: { member_id: string }[] }>(
+        `with beat as (
+           insert into bus_group_members (group_id, member_id, topics, heartbeat_at)
+           values (?, ?, ?::text[], now())
+           on conflict (group_id, member_id) do update set heartbeat_at = excluded.heartbeat_at, topics = excluded.topics
+           returning member_id),
+         gone as (
+           delete from bus_group_members
+            where group_id = ? and member_id <> ? and heartbeat_at < now() - (? * interval '1 millisecond')
+           returning member_id)
+         select member_id from bus_group_members
+          where group_id = ? and member_id <> ? and heartbeat_at >= now() - (? * interval '1 millisecond')
+         union
+         select member_id from beat
+         order by member_id`,
+        [group, member, topics, group, member, sessionMs, group, member, sessionMs],
+      );
+      return rows.map((row) => row.member_id);
     },
 
     /** Takes or renews the lease of each partition that is free, expired or already ours; returns those held. */
@@ -179,20 +223,19 @@ export function createEmbeddedLogRepository(knex: Knex) {
       wanted: { topic: string; partition: number }[],
       leaseMs: number,
     ) {
-      const held: { topic: string; partition: number }[] = [];
-      for (const { topic, partition } of wanted) {
-        const { rows } = await knex.raw<{ rows: unknown[] }>(
-          `insert into bus_partition_owners (group_id, topic, partition, member_id, expires_at)
-           values (?, ?, ?, ?, now() + (? * interval '1 millisecond'))
-           on conflict (group_id, topic, partition) do update
-              set member_id = excluded.member_id, expires_at = excluded.expires_at
-            where bus_partition_owners.member_id = excluded.member_id or bus_partition_owners.expires_at < now()
-           returning 1`,
-          [group, topic, partition, member, leaseMs],
-        );
-        if (rows.length > 0) held.push({ topic, partition });
-      }
-      return held;
+      if (wanted.length === 0) return [];
+      const { rows } = await knex.raw<{ rows: { topic: string; partition: number }[] }>(
+        `insert into bus_partition_owners (group_id, topic, partition, member_id, expires_at)
+         select ?, t.topic, t.partition, ?, now() + (? * interval '1 millisecond')
+           from unnest(?::text[], ?::int[]) as t(topic, partition)
+         on conflict (group_id, topic, partition) do update
+            set member_id = excluded.member_id, expires_at = excluded.expires_at
+          where bus_partition_owners.member_id = excluded.member_id or bus_partition_owners.expires_at < now()
+         returning topic, partition`,
+        [group, member, leaseMs, wanted.map((w) => w.topic), wanted.map((w) => w.partition)],
+      );
+      const held = new Set(rows.map((r) => `${r.topic}\u0000${r.partition}`));
+      return wanted.filter((w) => held.has(`${w.topic}\u0000${w.partition}`));
     },
 
     async release(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log/logger.ts';
-import type { SubscribeOptions, Subscription } from '../bus.ts';
+import type { BusMessage, SubscribeOptions, Subscription } from '../bus.ts';
 import type { EmbeddedLogRepository } from './embedded-log.repository.ts';
 import type { Wakeups } from './wakeups.ts';
 
@@ -50,7 +50,7 @@ export async function startEmbeddedSubscription(args: {
   const wakeAll = () => {
     for (const worker of workers.values()) worker.wake();
   };
-  const unwatch = wakeups.watch(topics, wakeAll);
+  const unwatch = wakeups.watch(topics, (topic, partition) => workers.get(key(topic, partition))?.wake());
 
   const startPosition = async (topic: string, partition: number): Promise<string> => {
     const committed = (await repo.groupOffsets(group, topic)).find((o) => o.partition === partition);
@@ -62,15 +62,29 @@ export async function startEmbeddedSubscription(args: {
   };
 
   const runWorker = (topic: string, partition: number): Worker => {
-    let wakeUp: () => void = () => {};
-    const worker: Worker = { topic, partition, active: true, wake: () => wakeUp(), done: Promise.resolve() };
+    // A wake-up that comes while the worker is fetching or handling a batch is kept, so records
+    // published in that moment are fetched at once rather than after the next poll.
+    let pending = false;
+    let wakeUp: (() => void) | null = null;
+    const wake = () => {
+      if (wakeUp) wakeUp();
+      else pending = true;
+    };
+    const worker: Worker = { topic, partition, active: true, wake, done: Promise.resolve() };
     const idle = (ms: number) =>
       new Promise<void>((resolve) => {
+        if (pending) {
+          pending = false;
+          resolve();
+          return;
+        }
         const timer = setTimeout(resolve, ms);
         wakeUp = () => {
           clearTimeout(timer);
           resolve();
         };
+      }).finally(() => {
+        wakeUp = null;
       });
     const controls = { heartbeat: async () => {}, isActive: () => running && worker.active };
     worker.done = (async () => {
@@ -80,14 +94,16 @@ export async function startEmbeddedSubscription(args: {
           await idle(settings.pollMs);
           continue;
         }
-        let messages: Awaited<ReturnType<typeof repo.fetch>>;
+        pending = false;
+        let messages: BusMessage[];
         let highWatermark: string;
         try {
-          messages = await repo.fetch(topic, partition, position, maxBatchSize);
-          highWatermark =
-            messages.length === 0
-              ? position
-              : ((await repo.bounds(topic)).find((b) => b.partition === partition)?.high ?? position);
+          ({ messages, high: highWatermark } = await repo.fetchWithHigh(
+            topic,
+            partition,
+            position,
+            maxBatchSize,
+          ));
         } catch (error) {
           // The database busy or away: the same position is fetched again after a pause.
           log.warn(
@@ -120,6 +136,9 @@ export async function startEmbeddedSubscription(args: {
           break;
         }
         position = next;
+        // A short batch was all there was: wait for a wake-up (or one that came during the batch)
+        // instead of fetching an empty page after every batch.
+        if (messages.length < maxBatchSize) await idle(settings.pollMs);
       }
     })().catch((error: unknown) => {
       log.error(

@@ -13,7 +13,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { Bus, OutgoingMessage, Subscription } from '../bus.ts';
 import { isCreateTopicsUnsupported, publishError } from './kafka-errors.ts';
 import { readKafkaRange } from './kafka-range-reader.ts';
-import { subscribeKafka } from './kafka-subscription.ts';
+import { type KafkaConsumerSettings, subscribeKafka } from './kafka-subscription.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -21,14 +21,20 @@ export interface KafkaBusOptions {
   ssl: boolean;
   sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | null;
   log: Logger;
-  consumer: { sessionTimeoutMs: number; heartbeatMs: number; retryBackoffMs: number };
+  consumer: KafkaConsumerSettings;
   /**
    * Whether the brokers answer ListOffsets by timestamp. librdkafka's mock answers every timestamp
    * with the end offset; without lookup, time positions scan from the earliest offset instead.
    */
   timestampLookup: boolean;
-  /** Partitions processed at once per consumer. */
+  /**
+   * Partitions processed at once per consumer; 0 or unset: all it can be assigned (its topics times
+   * `defaultPartitions`). kafkajs's default of 1 (ours was 4) let the slowest batch of a fetch hold
+   * every partition (issue 21).
+   */
   partitionsConsumedConcurrently?: number;
+  /** Partitions of grokcat's topics (GROKCAT_BUS_PARTITIONS), for the concurrency above. */
+  defaultPartitions?: number;
   /** Replicas of the topics createTopics makes; null: the brokers' default.replication.factor. */
   replicationFactor?: number | null;
 }
@@ -164,7 +170,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         kafka,
         log,
         consumerSettings: options.consumer,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+        partitionsConsumedConcurrently:
+          options.partitionsConsumedConcurrently ||
+          subscribeOptions.topics.length * (options.defaultPartitions ?? 8),
         committedOffsets: (group, topics) => withAdmin((a) => a.fetchOffsets({ groupId: group, topics })),
         options: subscribeOptions,
         onStop: () => subscriptions.delete(subscription),

@@ -26,10 +26,19 @@ function membershipError(error: unknown): Error | null {
   return null;
 }
 
+export interface KafkaConsumerSettings {
+  sessionTimeoutMs: number;
+  heartbeatMs: number;
+  retryBackoffMs: number;
+  /** Bytes a fetch waits for, up to maxWaitMs (batches that form under a trickle). */
+  minBytes?: number;
+  maxWaitMs?: number;
+}
+
 export interface KafkaSubscriptionArgs {
   kafka: Kafka;
   log: Logger;
-  consumerSettings: { sessionTimeoutMs: number; heartbeatMs: number; retryBackoffMs: number };
+  consumerSettings: KafkaConsumerSettings;
   partitionsConsumedConcurrently: number;
   /** The group's committed offsets (admin), for replays' start offsets. */
   committedOffsets(
@@ -105,7 +114,8 @@ export async function subscribeKafka(args: KafkaSubscriptionArgs): Promise<Subsc
       sessionTimeout: consumerSettings.sessionTimeoutMs,
       rebalanceTimeout: consumerSettings.sessionTimeoutMs,
       heartbeatInterval: consumerSettings.heartbeatMs,
-      maxWaitTimeInMs: 250,
+      maxWaitTimeInMs: consumerSettings.maxWaitMs ?? 250,
+      minBytes: consumerSettings.minBytes ?? 1,
       retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 5000 },
     });
     consumer = next;
