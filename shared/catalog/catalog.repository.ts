@@ -5,6 +5,8 @@ import {
   type Placement,
   type PriceSample,
   placeListing,
+  priceRow,
+  productPricesSql,
   storePriceSuggestions,
 } from './listing-placement.ts';
 import { type MemberQuery, memberSimilarities } from './member-similarity.ts';
@@ -398,31 +400,14 @@ function catalogTransaction(trx: Knex.Transaction) {
       limit: number,
       sample: number,
     ): Promise<Neighbour[]> {
-      const sql = vectorSql(space, embedding.length);
-      // The product's newest priced listings by its index, each with its newest enrichment in the
-      // space by the listing's: a join the planner cannot turn into a scan of the space's enrichments.
-      const rows = await trx.raw(
-        `SELECT c.id AS listing_id, c.product_id, e.similarity, c.title, c.price_minor, c.currency, c.condition, e.category
-           FROM (SELECT id, product_id, title, price_minor, currency, condition FROM listings
-                  WHERE product_id = ? AND price_minor IS NOT NULL AND id <> ?
-                  ORDER BY updated_at DESC LIMIT ?) c
-           JOIN LATERAL (SELECT e.category, ${sql.similarity('e')} AS similarity FROM enrichments e
-                          WHERE e.listing_id = c.id AND ${sql.where('e')}
-                          ORDER BY e.updated_at DESC LIMIT 1) e ON true
-          ORDER BY similarity DESC, listing_id
-          LIMIT ?`,
-        [productId, exclude, sample, vectorLiteral(embedding), limit],
-      );
-      return (rows.rows as Record<string, unknown>[]).map((r) => ({
-        listing_id: String(r.listing_id),
-        product_id: toNumber(r.product_id),
-        similarity: Number(r.similarity),
-        title: String(r.title),
-        price_minor: toNumber(r.price_minor),
-        currency: String(r.currency).trim(),
-        category: String(r.category),
-        condition: r.condition === null ? null : String(r.condition),
-      }));
+      const rows = await trx.raw(productPricesSql(space, embedding.length), [
+        [productId],
+        exclude,
+        sample,
+        vectorLiteral(embedding),
+        limit,
+      ]);
+      return (rows.rows as Record<string, unknown>[]).map((r) => priceRow(r, productId));
     },
 
     /**

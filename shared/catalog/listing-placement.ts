@@ -180,7 +180,6 @@ export async function placeListing(
     return { productId: Number((rows as { id: string }[])[0]?.id), prices: [] };
   }
   const { root, merged } = placement;
-  const sql = vectorSql(prices.space, prices.embedding.length);
   const { rows } = await trx.raw(
     `WITH moved AS (
        UPDATE listings l SET product_id = ?
@@ -194,15 +193,7 @@ export async function placeListing(
                  WHERE id = ANY(?::bigint[]) OR merged_into = ANY(?::bigint[]) RETURNING id),
      winner AS (UPDATE products SET listing_count = listing_count + (SELECT count(*) FROM moved), updated_at = now()
                  WHERE id = ? RETURNING id)
-     SELECT c.id AS listing_id, c.title, c.price_minor, c.currency, c.condition, e.category, e.similarity
-       FROM (SELECT id, title, price_minor, currency, condition FROM listings
-              WHERE product_id = ANY(?::bigint[]) AND price_minor IS NOT NULL AND id <> ?
-              ORDER BY updated_at DESC LIMIT ?) c
-       JOIN LATERAL (SELECT e.category, ${sql.similarity('e')} AS similarity FROM enrichments e
-                      WHERE e.listing_id = c.id AND ${sql.where('e')}
-                      ORDER BY e.updated_at DESC LIMIT 1) e ON true
-      ORDER BY similarity DESC, listing_id
-      LIMIT ?`,
+     ${productPricesSql(prices.space, prices.embedding.length)}`,
     [
       root,
       enrichment.listing_id,
@@ -225,16 +216,40 @@ export async function placeListing(
   );
   return {
     productId: root,
-    prices: (rows as Record<string, unknown>[]).map((r) => ({
-      listing_id: String(r.listing_id),
-      product_id: root,
-      similarity: Number(r.similarity),
-      title: String(r.title),
-      price_minor: toNumber(r.price_minor),
-      currency: String(r.currency).trim(),
-      category: String(r.category),
-      condition: r.condition === null ? null : String(r.condition),
-    })),
+    prices: (rows as Record<string, unknown>[]).map((r) => priceRow(r, root)),
+  };
+}
+
+/**
+ * The priced listings of some products most similar to an embedding: the products' newest priced
+ * listings (a bounded sample, by the (product_id, updated_at) index), each with its newest enrichment
+ * in the space (by the listing's key), the most similar first. Parameters, in order: the product ids,
+ * the listing left out, the sample size, the embedding, the limit.
+ */
+export function productPricesSql(space: string, dims: number): string {
+  const sql = vectorSql(space, dims);
+  return `SELECT c.id AS listing_id, c.title, c.price_minor, c.currency, c.condition, e.category, e.similarity
+       FROM (SELECT id, title, price_minor, currency, condition FROM listings
+              WHERE product_id = ANY(?::bigint[]) AND price_minor IS NOT NULL AND id <> ?
+              ORDER BY updated_at DESC LIMIT ?) c
+       JOIN LATERAL (SELECT e.category, ${sql.similarity('e')} AS similarity FROM enrichments e
+                      WHERE e.listing_id = c.id AND ${sql.where('e')}
+                      ORDER BY e.updated_at DESC LIMIT 1) e ON true
+      ORDER BY similarity DESC, listing_id
+      LIMIT ?`;
+}
+
+/** A row of `productPricesSql` as a comparable of `productId`. */
+export function priceRow(r: Record<string, unknown>, productId: number): Neighbour {
+  return {
+    listing_id: String(r.listing_id),
+    product_id: productId,
+    similarity: Number(r.similarity),
+    title: String(r.title),
+    price_minor: toNumber(r.price_minor),
+    currency: String(r.currency).trim(),
+    category: String(r.category),
+    condition: r.condition === null ? null : String(r.condition),
   };
 }
 
