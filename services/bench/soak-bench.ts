@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { createEventPublisher } from '../../shared/bus/event-publisher.ts';
 import { openCodec } from '../../shared/bus/open-bus.ts';
 import { type Config, loadConfig } from '../../shared/config/load-config.ts';
+import { createScratchDatabase } from '../../shared/db/scratch-database.ts';
 import { deadLetterTopic, TOPICS } from '../../shared/events/topics.ts';
 import { startMockClusterProcess } from '../../shared/kafka-mock/mock-cluster-process.ts';
 import type { Logger } from '../../shared/log/logger.ts';
@@ -17,6 +18,8 @@ import { percentile, type SoakSample } from './soak-chart.ts';
 
 export interface SoakResult {
   bus: 'embedded' | 'kafka';
+  /** The embedded PGlite, or a native PostgreSQL (`--postgres`). */
+  database: 'pglite' | 'postgresql';
   minutes: number;
   /** Listings of the capacity flood (0 when --rate was given). */
   flood_listings: number;
@@ -71,13 +74,17 @@ export async function runSoakBench(options: {
   bus?: 'embedded' | 'kafka';
   /** Listings published at once to measure capacity (default 300). */
   flood?: number;
+  /** A native PostgreSQL server's URL (a role that may create databases) instead of the embedded PGlite. */
+  postgres?: string | null;
   onProgress?: (done: number, total: number) => void;
 }): Promise<SoakResult> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'grokcat-soak-'));
   const model = await ensureModel(options.config, options.log);
   const busKind = options.bus ?? 'embedded';
   const kafka = busKind === 'kafka' ? await benchKafka(PARTITIONS) : null;
+  const native = options.postgres ? await createScratchDatabase(options.postgres, 'grokcat_soak') : null;
   const env = {
+    ...(native ? { DATABASE_URL: native.url } : {}),
     GROKCAT_HOME: home,
     GROKCAT_MODEL: path.dirname(model.onnxPath),
     GROKCAT_HTTP_PORT: '0',
@@ -88,6 +95,7 @@ export async function runSoakBench(options: {
   const system = await startSystem({ config, log: options.log, services: ['enricher', 'cataloger'] }).catch(
     async (error: unknown) => {
       await kafka?.stop();
+      await native?.drop();
       throw error;
     },
   );
@@ -201,6 +209,7 @@ export async function runSoakBench(options: {
     const endRss = mean(warm.slice(-fifth));
     return {
       bus: busKind,
+      database: native ? 'postgresql' : 'pglite',
       minutes: options.minutes,
       flood_listings: flood,
       capacity_per_s: Math.round(capacity * 10) / 10,
@@ -220,6 +229,7 @@ export async function runSoakBench(options: {
   } finally {
     await system.stop();
     await kafka?.stop();
+    await native?.drop();
     rmSync(home, { recursive: true, force: true });
   }
 }

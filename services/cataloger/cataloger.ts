@@ -1,16 +1,13 @@
 import type { ConsumedEvent, EventHandler } from '../../shared/bus/consumer-runtime.ts';
 import type { EventPublisher, EventToPublish } from '../../shared/bus/event-publisher.ts';
-import type {
-  CatalogRepository,
-  CatalogTransaction,
-  MatchLabel,
-} from '../../shared/catalog/catalog.repository.ts';
+import type { CatalogRepository, CatalogTransaction } from '../../shared/catalog/catalog.repository.ts';
 import type { ListingState } from '../../shared/catalog/listing-placement.ts';
 import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { dbWrite, withSpan } from '../../shared/telemetry/tracing.ts';
-import { canonicalize, type MatchSettings, scoreNeighbours } from './canonicalize.ts';
+import type { MatchSettings } from './canonicalize.ts';
 import { catalogedEvents, type ListingEnriched, suggestionRow } from './cataloged-events.ts';
+import { type PlacementBatch, type PlacementNeeds, placementDecider } from './placement-decider.ts';
 import {
   categoryPriceSamples,
   MAX_PRODUCT_COMPARABLES,
@@ -20,6 +17,8 @@ import {
 
 type ConditionRatios = Awaited<ReturnType<CatalogTransaction['conditionRatios']>>;
 const RATIOS_TTL_MS = 60_000;
+/** Attempts of a batch that keeps meeting other catalogers' changes, before the consumer's retry. */
+const MAX_CONFLICT_ATTEMPTS = 5;
 const SMALL_RATIOS_TTL_MS = 5_000;
 
 export interface CatalogerDeps {
@@ -34,10 +33,12 @@ export interface CatalogerDeps {
 /**
  * The cataloger: each batch of enriched listings in ONE transaction (the enrichment, the canonical
  * product, the price suggestion), then listings.cataloged and prices.suggested with ids derived from
- * the source events. Canonicalization is serialised per embedding space (an advisory lock), so two
- * catalogers never create two products for duplicates they see at the same moment. A listing costs
- * two or three statements (neighbours, members when it matches, its write with its product's prices);
- * the rest is read or written once per batch.
+ * the source events. Catalogers run in parallel: a listing locks the products it joins, and founding
+ * a product takes its space's lock exclusively and decides again (`placement-locks.ts`), so two
+ * catalogers never create two products for duplicates they see at the same moment nor point a
+ * listing at a product merged away; a conflict starts the batch again. A listing costs three or four
+ * statements (neighbours, members when it matches, the product lock, its write with its product's
+ * prices); the rest is read or written once per batch.
  */
 export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHandler } {
   // Condition ratios cost an aggregate over the catalogue: on a large one they move slowly and are
@@ -57,6 +58,7 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
     return (ratiosCache as { value: ConditionRatios }).value;
   };
   const categorySamples = categoryPriceSamples();
+  const decidePlacement = placementDecider({ neighbours: deps.neighbours, settings: deps.settings });
   // A model version's embedding space never changes: read once per version.
   const spaces = new Map<string, string>();
   const spaceOf = async (e: ListingEnriched): Promise<string> => {
@@ -77,11 +79,38 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
   const handleEnriched: EventHandler = async (events, ctx) => {
     const enriched = events.map((event) => ({ event, e: event.value as unknown as ListingEnriched }));
     for (const { e } of enriched) await spaceOf(e);
+    // A conflict with another cataloger rolls the batch back and starts it again, taking first the
+    // locks the failed attempt needed (in the one order that cannot deadlock).
+    const needs: PlacementNeeds = { creation: new Set(), products: new Set() };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outgoing = await catalogBatch(enriched, needs);
+        await deps.publisher.publish(outgoing);
+        ctx.log.debug({ events: events.length, attempt }, 'cataloged listings');
+        return;
+      } catch (error) {
+        const conflict = error instanceof GrokcatError && error.code === 'CATALOG_CONFLICT';
+        if (!conflict || attempt >= MAX_CONFLICT_ATTEMPTS) throw error;
+        ctx.log.debug({ attempt, reason: error.message }, 'cataloging conflict: batch started again');
+      }
+    }
+  };
+
+  /** One batch in one transaction; the events to publish once it committed. */
+  const catalogBatch = async (
+    enriched: { event: ConsumedEvent; e: ListingEnriched }[],
+    needs: PlacementNeeds,
+  ): Promise<EventToPublish[]> => {
     const outgoing: EventToPublish[] = [];
     const samples = categorySamples.forBatch();
+    const batchSpaces = [...new Set(enriched.map(({ e }) => spaces.get(e.model_version) as string))].sort();
     await deps.catalog.transaction(async (tx) => {
-      for (const space of [...new Set(enriched.map(({ e }) => spaces.get(e.model_version) as string))].sort())
-        await tx.lockSpace(space);
+      // Space locks before anything else (exclusive where an earlier attempt founded products), then
+      // the rows an earlier attempt needed, in id order.
+      for (const space of batchSpaces) {
+        await tx.lockSpace(space, { exclusive: needs.creation.has(space), wait: true });
+      }
+      if (needs.products.size > 0) await tx.lockProducts([...needs.products], { wait: true });
       const batch: CatalogBatch = {
         tx,
         ratios: await conditionRatios(tx),
@@ -95,6 +124,10 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
         ),
         labels: await tx.batchMatchLabels(enriched.map(({ e }) => e.listing_id)),
         mergedInto: new Map(),
+        creating: new Set(needs.creation),
+        // A product merged since is not held, but counting it keeps later waits above it: still no cycle.
+        locked: new Set(needs.products),
+        needs,
         samples,
         suggestions: [],
       };
@@ -121,8 +154,7 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
       await tx.storePriceSuggestions(batch.suggestions);
     });
     samples.commit();
-    await deps.publisher.publish(outgoing);
-    ctx.log.debug({ events: events.length }, 'cataloged listings');
+    return outgoing;
   };
 
   /** One enriched listing inside the batch's transaction: its enrichment, product and price. */
@@ -135,25 +167,7 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
     const { tx } = batch;
     const price = priceOf(e);
     const state = batch.states.get(e.listing_id) ?? { productId: null, condition: null, coverImageId: null };
-    const found = await tx.neighbours({
-      space,
-      embedding: e.embedding,
-      k: deps.neighbours,
-      exclude: e.listing_id,
-    });
-    const scored = scoreNeighbours(e.title, found, deps.settings());
-    const { placement, matchScore } = await canonicalize(
-      tx,
-      { id: e.listing_id, title: e.title, category: e.category.label, space, embedding: e.embedding },
-      scored,
-      deps.settings(),
-      {
-        current: resolveMerged(batch.mergedInto, state.productId),
-        coverImageId: state.coverImageId,
-        anyLabels: batch.labels.any,
-        labels: batch.labels.labels.filter((l) => l.a === e.listing_id || l.b === e.listing_id),
-      },
-    );
+    const { scored, placement, matchScore } = await decidePlacement(batch, e, space, state);
     const written = await tx.placeListing(
       {
         listing_id: e.listing_id,
@@ -215,23 +229,11 @@ export function createCataloger(deps: CatalogerDeps): { handleEnriched: EventHan
 }
 
 /** What one batch's transaction knows beyond the database: read once, updated as listings are placed. */
-interface CatalogBatch {
-  tx: CatalogTransaction;
+interface CatalogBatch extends PlacementBatch {
   ratios: ConditionRatios;
   states: Map<string, ListingState>;
-  labels: { any: boolean; labels: MatchLabel[] };
-  /** Products merged earlier in this batch, and the product each went into. */
-  mergedInto: Map<number, number>;
   samples: ReturnType<ReturnType<typeof categoryPriceSamples>['forBatch']>;
   suggestions: Parameters<CatalogTransaction['storePriceSuggestions']>[0];
-}
-
-/** A listing's product as of now: a product merged earlier in the batch names the one it went into. */
-function resolveMerged(mergedInto: Map<number, number>, product: number | null): number | null {
-  let current = product;
-  for (let hops = 0; current !== null && mergedInto.has(current) && hops < 1000; hops++)
-    current = mergedInto.get(current) as number;
-  return current;
 }
 
 const priceOf = (e: ListingEnriched) =>

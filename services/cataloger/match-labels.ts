@@ -2,6 +2,7 @@ import type { EventHandler } from '../../shared/bus/consumer-runtime.ts';
 import type { CatalogRepository } from '../../shared/catalog/catalog.repository.ts';
 import { calibrateThreshold } from '../../shared/catalog/match-metrics.ts';
 import { fusedSimilarity, titleSimilarity } from '../../shared/catalog/title-similarity.ts';
+import { GrokcatError } from '../../shared/errors/error-catalogue.ts';
 import type { LabelsRepository } from '../../shared/training/labels.repository.ts';
 
 interface ProductMatchLabel {
@@ -46,6 +47,10 @@ export function createMatchLabelHandler(deps: {
         const a = await tx.productOfListing(label.listing_id);
         const b = await tx.productOfListing(label.other_listing_id);
         if (a === null || b === null) continue; // applied when the listing is cataloged
+        // As a cataloger joining them would (placement-locks.ts): neither merged away meanwhile.
+        if ((await tx.lockProducts([a, b], { wait: true })) !== 'locked') {
+          throw new GrokcatError('CATALOG_CONFLICT', `product ${a} or ${b} was merged meanwhile`);
+        }
         if (label.same_product && a !== b) {
           const members = await tx.members([a, b]);
           const negatives = (await tx.matchLabels([...members.values()].flat())).filter((l) => !l.same);

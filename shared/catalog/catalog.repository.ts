@@ -10,6 +10,7 @@ import {
   storePriceSuggestions,
 } from './listing-placement.ts';
 import { type MemberQuery, memberSimilarities } from './member-similarity.ts';
+import { lockProducts, lockSpace } from './placement-locks.ts';
 import { ensureVectorIndex, vectorLiteral, vectorSql } from './vector-index.ts';
 
 export interface ListingRecord {
@@ -235,10 +236,12 @@ export function pgText<T extends string | null>(value: T): T {
 function catalogTransaction(trx: Knex.Transaction) {
   return {
     trx,
-    /** Serialises canonicalization per embedding space across processes (until the transaction ends). */
-    async lockSpace(space: string): Promise<void> {
-      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`grokcat:catalog:${space}`]);
-    },
+    /** Row locks on products a listing joins or merges (`placement-locks.ts`). */
+    lockProducts: (productIds: number[], options: { wait: boolean }) =>
+      lockProducts(trx, productIds, options),
+    /** The space's placement lock: shared for joins, exclusive for founding products. */
+    lockSpace: (space: string, options: { exclusive: boolean; wait: boolean }) =>
+      lockSpace(trx, space, options),
 
     /** What cataloging needs of the batch's listings, each row made sure of (`listing-placement.ts`). */
     ensureListingStates: (listings: Parameters<typeof ensureListingStates>[1]) =>

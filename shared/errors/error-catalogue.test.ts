@@ -26,6 +26,9 @@ describe('error catalogue', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     assert.equal(toGrokcatError(refused).code, 'DB_UNREACHABLE');
     assert.equal(isRetriable(refused), true);
+    // Seen in the fault suite: the connection cut mid-transaction, then knex's ROLLBACK on it.
+    const lost = new Error('ROLLBACK - Client has encountered a connection error and is not queryable');
+    assert.equal(toGrokcatError(lost).code, 'DB_UNREACHABLE');
   });
 
   test('classifies Postgres SQLSTATEs: transient ones retriable, the rest not', () => {

@@ -19,6 +19,12 @@ export const ERROR_CATALOGUE = {
   },
   DB_TRANSIENT: { retriable: true, status: 503, summary: 'a transient database error occurred' },
   DB_QUERY_FAILED: { retriable: false, status: 500, summary: 'a database query failed' },
+  CATALOG_CONFLICT: {
+    retriable: true,
+    status: 409,
+    summary:
+      'another cataloger changed a product this batch relies on (merged it, or is founding one); retried',
+  },
   EVENT_INVALID: { retriable: false, status: 400, summary: 'an event does not match its topic schema' },
   EVENT_UNDECODABLE: { retriable: false, status: 400, summary: 'a message cannot be decoded' },
   EVENT_SCHEMA_UNKNOWN: {
@@ -202,7 +208,10 @@ export function toGrokcatError(error: unknown): GrokcatError {
       return new GrokcatError(kind, message, { cause: error, details: { sqlstate: code } });
     }
   }
-  if (/Connection terminated|timeout expired|Knex: Timeout acquiring a connection/i.test(message)) {
+  // node-postgres's words for a connection lost mid-transaction (also on the ROLLBACK that follows).
+  if (
+    /Connection terminated|not queryable|timeout expired|Knex: Timeout acquiring a connection/i.test(message)
+  ) {
     return new GrokcatError('DB_UNREACHABLE', message, { cause: error });
   }
   return new GrokcatError('INTERNAL', message, { cause: error });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { runCli } from '../support/cli-process.ts';
+import { nativeServerUrl } from '../support/native-database.ts';
 import { cleanEnv, tempHome } from '../support/temp-home.ts';
 
 // The issue's figure: at least 5,000 listings through the faults. FAULT_LISTINGS=500 for a quick look.
@@ -20,12 +21,27 @@ interface FaultBenchJson {
   dead_lettered_expected: number;
   wrongly_dead_lettered: number;
   order_violations: number;
+  split_products: number;
+  database: string;
+  catalogers: number;
   problems: string[];
 }
 
-test(`${LISTINGS} listings through broker outages, request errors, killed services, a lost database and slow images: none lost, none duplicated`, async () => {
+// Under `npm run test:postgres` the catalogue is on the native PostgreSQL, else on PGlite.
+const postgres = nativeServerUrl();
+
+test(`${LISTINGS} listings through broker outages, request errors, killed services, a lost database and slow images, two catalogers racing: none lost, none duplicated, no product split`, async () => {
   const result = await runCli(
-    ['bench', 'faults', '--listings', String(LISTINGS), '--json'],
+    [
+      'bench',
+      'faults',
+      '--listings',
+      String(LISTINGS),
+      '--catalogers',
+      '2',
+      ...(postgres ? ['--postgres', postgres] : []),
+      '--json',
+    ],
     cleanEnv({ GROKCAT_HOME: home, GROKCAT_LOG_LEVEL: 'warn' }),
   );
   const json = result.json as FaultBenchJson | undefined;
@@ -36,6 +52,9 @@ test(`${LISTINGS} listings through broker outages, request errors, killed servic
   assert.equal(json.lost, 0);
   assert.equal(json.duplicated, 0);
   assert.equal(json.order_violations, 0);
+  assert.equal(json.split_products, 0);
+  assert.equal(json.database, postgres ? 'postgresql' : 'pglite');
+  assert.equal(json.catalogers, 2);
   assert.equal(json.wrongly_dead_lettered, 0);
   assert.equal(json.dead_lettered, json.dead_lettered_expected);
   assert.ok(json.events >= LISTINGS);

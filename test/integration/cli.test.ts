@@ -115,7 +115,9 @@ describe('grokcat CLI', () => {
     assert.match(String(json.server_version), /^\d+/);
 
     // Write a row through the running server, as another process would.
-    const joined = await openDatabase(testConfig({ GROKCAT_HOME: home }), { log: silentLogger() });
+    const joined = await openDatabase(testConfig({ GROKCAT_HOME: home, DATABASE_URL: '' }), {
+      log: silentLogger(),
+    });
     assert.equal(joined.embeddedOwner, false);
     await joined.knex('listings').insert({ id: 'kept-1', title: 'survives restarts' });
     await joined.close();
@@ -132,7 +134,9 @@ describe('grokcat CLI', () => {
     await waitForExit(second.child);
 
     const third = await startCli(['start'], env, READY, { cwd });
-    const reopened = await openDatabase(testConfig({ GROKCAT_HOME: home }), { log: silentLogger() });
+    const reopened = await openDatabase(testConfig({ GROKCAT_HOME: home, DATABASE_URL: '' }), {
+      log: silentLogger(),
+    });
     try {
       const row = await reopened.knex('listings').where({ id: 'kept-1' }).first();
       assert.equal(row?.title, 'survives restarts');

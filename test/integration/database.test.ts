@@ -42,7 +42,7 @@ async function userTables(knex: import('knex').Knex): Promise<string[]> {
 
 describe('embedded database (PGlite + pgvector over a Unix socket)', () => {
   const { home, cleanup } = tempHome();
-  const config = testConfig({ GROKCAT_HOME: home });
+  const config = testConfig({ GROKCAT_HOME: home, DATABASE_URL: '' });
   after(cleanup);
 
   test('opens under GROKCAT_HOME and migrates to the latest schema', async () => {

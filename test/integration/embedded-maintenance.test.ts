@@ -12,9 +12,12 @@ after(cleanup);
 // PGlite has no autovacuum: without grokcat's own maintenance a table is never analyzed (the planner
 // has no statistics, pg_class.reltuples stays -1) and upserted rows' dead versions are never reclaimed.
 test('the process serving the embedded database vacuums and analyzes it (PGlite has no autovacuum)', async () => {
-  const database = await openDatabase(testConfig({ GROKCAT_HOME: home, GROKCAT_DB_VACUUM_SECONDS: '1' }), {
-    log: testLogger(),
-  });
+  const database = await openDatabase(
+    testConfig({ GROKCAT_HOME: home, DATABASE_URL: '', GROKCAT_DB_VACUUM_SECONDS: '1' }),
+    {
+      log: testLogger(),
+    },
+  );
   try {
     assert.equal(database.embeddedOwner, true);
     const reltuples = async () =>
@@ -41,9 +44,12 @@ test('the process serving the embedded database vacuums and analyzes it (PGlite 
 
 test('GROKCAT_DB_VACUUM_SECONDS=0 turns it off', async () => {
   const { home: other, cleanup: done } = tempHome();
-  const database = await openDatabase(testConfig({ GROKCAT_HOME: other, GROKCAT_DB_VACUUM_SECONDS: '0' }), {
-    log: testLogger(),
-  });
+  const database = await openDatabase(
+    testConfig({ GROKCAT_HOME: other, DATABASE_URL: '', GROKCAT_DB_VACUUM_SECONDS: '0' }),
+    {
+      log: testLogger(),
+    },
+  );
   try {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const row = (await database.knex.raw("SELECT reltuples FROM pg_class WHERE relname = 'listings'")) as {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Config, LogLevel } from '../../shared/config/load-config.ts';
 import { loadConfig } from '../../shared/config/load-config.ts';
 import { createLogger, type Logger, silentLogger } from '../../shared/log/logger.ts';
+import { nativeDatabaseFor, nativeServerUrl } from './native-database.ts';
 
 /** A fresh GROKCAT_HOME under the temp dir, removed by `cleanup`. */
 export function tempHome(prefix = 'grokcat-test-'): { home: string; cleanup: () => void } {
@@ -11,14 +12,30 @@ export function tempHome(prefix = 'grokcat-test-'): { home: string; cleanup: () 
   return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) };
 }
 
-/** The environment of this process without any grokcat variable, so tests choose their own. */
+/**
+ * The environment of this process without any grokcat variable, so tests choose their own. Under
+ * `npm run test:postgres` a home that names no DATABASE_URL gets its own database on the native
+ * server; a test that needs the embedded PGlite itself says `DATABASE_URL: ''`.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith('GROKCAT_') && name !== 'DATABASE_URL') env[name] = value;
+    if (!name.startsWith('GROKCAT_') && name !== 'DATABASE_URL' && name !== 'TEST_DATABASE_URL')
+      env[name] = value;
   }
+  const native =
+    nativeServerUrl() && extra.GROKCAT_HOME && !('DATABASE_URL' in extra)
+      ? { DATABASE_URL: nativeDatabaseFor(extra.GROKCAT_HOME) }
+      : {};
   // No page-photo detector unless a test asks (GROKCAT_DETECTOR=auto): converting it costs seconds per home.
-  return { ...env, GROKCAT_LOG_FORMAT: 'json', GROKCAT_HTTP_PORT: '0', GROKCAT_DETECTOR: 'off', ...extra };
+  return {
+    ...env,
+    GROKCAT_LOG_FORMAT: 'json',
+    GROKCAT_HTTP_PORT: '0',
+    GROKCAT_DETECTOR: 'off',
+    ...native,
+    ...extra,
+  };
 }
 
 /** A validated config for a test, as loadConfig would build it from these variables. */

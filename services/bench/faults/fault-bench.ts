@@ -9,7 +9,6 @@ import { createEventPublisher, type EventPublisher } from '../../../shared/bus/e
 import { openBus, openCodec } from '../../../shared/bus/open-bus.ts';
 import { type Config, loadConfig } from '../../../shared/config/load-config.ts';
 import { type Database, openDatabase } from '../../../shared/db/open-database.ts';
-import { startPgliteTcpServer } from '../../../shared/db/pglite-tcp-server.ts';
 import { deadLetterTopic, TOPICS } from '../../../shared/events/topics.ts';
 import {
   PATTERN_COUNT,
@@ -20,6 +19,7 @@ import {
 import { startMockClusterProcess } from '../../../shared/kafka-mock/mock-cluster-process.ts';
 import type { Logger } from '../../../shared/log/logger.ts';
 import { ensureModel } from '../../../shared/model/model-store.ts';
+import { startBenchDatabase } from '../bench-database.ts';
 import {
   catalogedCount,
   type DeadLetterSeen,
@@ -36,6 +36,10 @@ import { startServiceProcess } from './service-process.ts';
 import { startTcpFaultProxy } from './tcp-fault-proxy.ts';
 
 export interface FaultBenchResult extends Omit<FaultVerdict, 'problems'> {
+  /** Where the catalogue lived: PGlite served over TCP, or a native PostgreSQL (`--postgres`). */
+  database: 'pglite' | 'postgresql';
+  /** Cataloger processes that shared the partitions (and the products). */
+  catalogers: number;
   events: number;
   listings: number;
   faults_injected: number;
@@ -54,6 +58,10 @@ export interface FaultBenchOptions {
   rate: number;
   /** Give up waiting for the pipeline after this long and report what is missing. */
   timeoutMs: number;
+  /** A native PostgreSQL server (URL of a role that may create databases) instead of PGlite. */
+  postgres?: string | null;
+  /** Cataloger processes sharing the partitions: two or more race on the same products. */
+  catalogers?: number;
   onProgress?: (done: number, total: number) => void;
   onFault?: (kind: FaultKind) => void;
 }
@@ -178,9 +186,9 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultBe
     const photos = await writeBenchPhotos(path.join(home, 'images'), photoCount);
     const images = await startImageHost(photos);
     cleanups.push(() => images.close());
-    const pg = await startPgliteTcpServer({ withPgvector: true, maxConnections: 40 });
+    const pg = await startBenchDatabase(options.postgres ?? null, { maxConnections: 40 });
     cleanups.push(() => pg.stop());
-    const proxy = await startTcpFaultProxy({ host: '127.0.0.1', port: pg.port });
+    const proxy = await startTcpFaultProxy({ host: pg.host, port: pg.port });
     cleanups.push(() => proxy.close());
     const mock = await startMockClusterProcess(3);
     cleanups.push(() => mock.stop());
@@ -200,6 +208,10 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultBe
       GROKCAT_IMAGE_ALLOW_HOSTS: '127.0.0.1',
       GROKCAT_IMAGE_FETCH_TIMEOUT_MS: '1500',
       GROKCAT_DEMO_SEED_LISTINGS: '0',
+      // The bench's rendered products look alike to the model: matching on the image alone, strictly,
+      // makes the listings of one photo one product and those of two photos two, so a split is a race.
+      GROKCAT_CATALOG_MATCH_THRESHOLD: '0.99',
+      GROKCAT_CATALOG_TEXT_WEIGHT: '0',
       GROKCAT_LOG_FORMAT: 'json',
       GROKCAT_LOG_LEVEL: 'info',
     };
@@ -211,19 +223,25 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultBe
       cwd: home,
     });
     // This process serves the PGlite that stands in for a production Postgres: it does autovacuum's work.
-    const database: Database = await openDatabase(config, { log, maintain: true });
+    const database: Database = await openDatabase(config, { log, maintain: pg.kind === 'pglite' });
     cleanups.push(() => database.close());
-    const serviceEnv = benchEnv({
-      ...vars,
-      DATABASE_URL: `postgres://postgres:secret@127.0.0.1:${proxy.port}/postgres`,
-    });
-    const [enricher, cataloger] = await Promise.all([
+    const serviceEnv = benchEnv({ ...vars, DATABASE_URL: pg.through(proxy.port) });
+    const catalogerCount = Math.max(1, options.catalogers ?? 1);
+    const [enricher, cataloger, ...otherCatalogers] = await Promise.all([
       startServiceProcess({ name: 'enricher', services: 'enricher', env: serviceEnv }),
-      startServiceProcess({ name: 'cataloger', services: 'cataloger', env: serviceEnv }),
+      ...Array.from({ length: catalogerCount }, (_, i) =>
+        startServiceProcess({
+          name: i === 0 ? 'cataloger' : `cataloger-${i + 1}`,
+          services: 'cataloger',
+          env: serviceEnv,
+        }),
+      ),
     ]);
+    if (!enricher || !cataloger) throw new Error('the bench services did not start');
     cleanups.push(
       () => enricher.stop(),
       () => cataloger.stop(),
+      ...otherCatalogers.map((c) => () => c.stop()),
     );
 
     // The faults make kafkajs log errors by design: the driver's own bus stays quiet.
@@ -283,6 +301,8 @@ export async function runFaultBench(options: FaultBenchOptions): Promise<FaultBe
     const seconds = (Date.now() - started) / 1000;
     const injected = Object.values(faults).reduce((sum, n) => sum + n, 0);
     return {
+      database: pg.kind,
+      catalogers: catalogerCount,
       events,
       listings: plan.listings.length,
       faults_injected: injected,

@@ -33,12 +33,17 @@ export interface FaultPlan {
  * (both truly bad: dead-lettered with the reason); one in twenty is updated later; one raw garbage
  * message per 500 listings.
  */
+const DUPLICATES_TOGETHER = 5;
+
 export function planFaultRun(count: number, photoCount: number): FaultPlan {
   const run = randomBytes(3).toString('hex');
   const photoNames = Array.from({ length: photoCount }, (_, i) => `p${i}.png`);
   const listings: PlannedListing[] = [];
   for (let i = 0; i < count; i++) {
-    const photo = photoNames[i % photoCount] as string;
+    // Listings of one photo arrive together (as a seller's reposts and a shop's variants do), so that two
+    // catalogers see duplicates at the same moment: the race that must not split a product.
+    const item = Math.floor(i / DUPLICATES_TOGETHER) % photoCount;
+    const photo = photoNames[item] as string;
     const id = `fb-${run}-${i}`;
     const bad = i % 100 === 7;
     const hanging = i % 250 === 11;
@@ -47,8 +52,8 @@ export function planFaultRun(count: number, photoCount: number): FaultPlan {
       : hanging
         ? [{ kind: 'hang', name: photo }]
         : [{ kind: i % 10 === 3 ? 'http' : 'file', name: photo }];
-    const price = 1000 + (i % photoCount) * 100 + (i % 7) * 10;
-    const title = `fault bench item ${i % photoCount} listing ${i}`;
+    const price = 1000 + item * 100 + (i % 7) * 10;
+    const title = `fault bench item ${item} listing ${i}`;
     listings.push({
       id,
       fate: bad || hanging ? 'dead_letter' : 'cataloged',
@@ -108,6 +113,12 @@ export interface FaultVerdict {
   wrongly_dead_lettered: number;
   dead_letter_redelivered: number;
   order_violations: number;
+  /**
+   * Photos whose listings ended in more than one product. Listings of one photo are one product
+   * (same image, near-identical titles): one cataloger alone never splits them, so a split is a
+   * race between catalogers that did not see each other's listings.
+   */
+  split_products: number;
   /** The first few problems, named, so a failure says what went wrong. */
   problems: string[];
 }
@@ -167,6 +178,20 @@ export async function verifyFaultRun(
       orderViolations += 1;
       note(`${listing.id} ends with title "${row.title}", expected "${title}"`);
     }
+  }
+  const productsOfPhoto = new Map<string, Set<string>>();
+  for (const listing of plan.listings) {
+    const row = byId.get(listing.id);
+    const photo = listing.photos[0]?.name;
+    if (listing.fate !== 'cataloged' || !row?.product_id || !photo) continue;
+    const product = String(row.product_merged_into ?? row.product_id);
+    productsOfPhoto.set(photo, (productsOfPhoto.get(photo) ?? new Set()).add(product));
+  }
+  let split = 0;
+  for (const [photo, products] of productsOfPhoto) {
+    if (products.size < 2) continue;
+    split += 1;
+    if (split <= 5) note(`the listings of ${photo} are split over products ${[...products].join(', ')}`);
   }
   for (const id of byId.keys()) {
     if (!planned.has(id)) {
@@ -238,6 +263,7 @@ export async function verifyFaultRun(
     wrongly_dead_lettered: wrongly,
     dead_letter_redelivered: redelivered,
     order_violations: orderViolations,
+    split_products: split,
     problems,
   };
 }

@@ -29,6 +29,8 @@ export interface BenchAllOptions {
   /** Smaller runs (10k embeddings, fewer listings, no dataset training): minutes, not the better part of an hour. */
   quick: boolean;
   datasetsDir: string;
+  /** A native PostgreSQL server (URL of a role that may create databases): pipeline and scaling also run on it. */
+  postgres?: string | null;
   /** The command line as the report states it. */
   command: string;
   onStep?: (suite: string, step: string) => void;
@@ -102,17 +104,21 @@ export async function runAllBenchmarks(options: BenchAllOptions): Promise<BenchR
     s('decode and inference alone');
     const parts = await measurePipelineParts(model, freshConfig(home), path.join(home, 'parts'));
     const buses = [];
-    for (const bus of ['embedded', 'kafka'] as const) {
-      s(`${bus} bus: capacity, then steady load at 50%`);
-      const result = await runSoakBench({
-        config: options.config,
-        log,
-        minutes: quick ? 0.75 : 2,
-        load: 0.5,
-        bus,
-        flood: quick ? 200 : 500,
-      });
-      buses.push(result);
+    // The same runs on PGlite and, when one is given, on a native PostgreSQL: same machine, same hour.
+    for (const postgres of [null, ...(options.postgres ? [options.postgres] : [])]) {
+      for (const bus of ['embedded', 'kafka'] as const) {
+        s(`${bus} bus on ${postgres ? 'native PostgreSQL' : 'PGlite'}: capacity, then steady load at 50%`);
+        const result = await runSoakBench({
+          config: options.config,
+          log,
+          minutes: quick ? 0.75 : 2,
+          load: 0.5,
+          bus,
+          flood: quick ? 200 : 500,
+          postgres,
+        });
+        buses.push(result);
+      }
     }
     return { parts, buses };
   });
@@ -177,19 +183,22 @@ export async function runAllBenchmarks(options: BenchAllOptions): Promise<BenchR
 
   await suite('scaling', async (home) => {
     const runs = [];
-    for (const enrichers of [1, 2, 4]) {
-      const runHome = path.join(home, `e${enrichers}`);
-      mkdirSync(runHome, { recursive: true });
-      runs.push(
-        await benchScaling({
-          modelDir,
-          home: runHome,
-          enrichers,
-          listings: quick ? 150 : 600,
-          log,
-          onStep: step(`scaling, ${enrichers} enricher(s)`),
-        }),
-      );
+    for (const postgres of [null, ...(options.postgres ? [options.postgres] : [])]) {
+      for (const enrichers of [1, 2, 4]) {
+        const runHome = path.join(home, `${postgres ? 'pg' : 'pglite'}-e${enrichers}`);
+        mkdirSync(runHome, { recursive: true });
+        runs.push(
+          await benchScaling({
+            modelDir,
+            home: runHome,
+            enrichers,
+            listings: quick ? 150 : 600,
+            postgres,
+            log,
+            onStep: step(`scaling, ${enrichers} enricher(s) on ${postgres ? 'native PostgreSQL' : 'PGlite'}`),
+          }),
+        );
+      }
     }
     return { runs };
   });

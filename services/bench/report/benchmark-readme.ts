@@ -1,7 +1,7 @@
 import { backlogSentence } from './backlog-verdict.ts';
 import { machineCaption } from './machine-info.ts';
 import { qualitySection } from './quality-readme.ts';
-import type { BenchReport } from './report-types.ts';
+import { type BenchReport, runLabel, soakChartFile } from './report-types.ts';
 
 const pct = (x: number | null | undefined) =>
   x === null || x === undefined ? '-' : `${(x * 100).toFixed(1)} %`;
@@ -83,7 +83,7 @@ function pipelineSection(s: NonNullable<Suites['pipeline']>): string[] {
         'memory growth after warm-up',
       ],
       s.buses.map((b) => [
-        b.bus,
+        runLabel(b),
         num(b.capacity_per_s),
         pct(b.capacity_per_s / parts.parts_bound_per_s),
         `${num(b.rate_per_s)}/s for ${b.minutes} min`,
@@ -95,14 +95,14 @@ function pipelineSection(s: NonNullable<Suites['pipeline']>): string[] {
       ]),
     ),
     '',
-    ...s.buses.flatMap((b) => [backlogSentence(b.bus, b.samples), '']),
+    ...s.buses.flatMap((b) => [backlogSentence(runLabel(b), b.samples), '']),
     "The rest of the gap to the parts is the work around the model: fetching, hashing and storing each photo, the enricher's and cataloger's " +
       'transactions (upserts, HNSW neighbours, union-find, price comparables), Avro encoding, and the bus itself, all on the same two cores.',
     '',
     '![capacity against the parts](pipeline.svg)',
     '![latency at half load](latency.svg)',
     '',
-    ...s.buses.map((b) => `![lag and latency over time, ${b.bus} bus](soak-${b.bus}.svg)`),
+    ...s.buses.map((b) => `![lag and latency over time, ${runLabel(b)}](${soakChartFile(b)})`),
     '',
   ];
 }
@@ -141,10 +141,11 @@ function scalingSection(r: BenchReport, s: NonNullable<Suites['scaling']>): stri
     '## Scaling',
     '',
     `Enricher processes (\`grokcat start --services enricher\`, each with cores / N ONNX Runtime threads) and one cataloger process on librdkafka's mock cluster, ` +
-      '8 partitions, one Postgres (PGlite over TCP, served by the benchmark process, which also publishes and counts). CPU time of every process over the measured window, per listing:',
+      '8 partitions, one Postgres (PGlite over TCP, served by the benchmark process, which also publishes and counts; with `--postgres`, also a native PostgreSQL on the same machine, whose server CPU is not in the figures). CPU time of every process over the measured window, per listing:',
     '',
     table(
       [
+        'database',
         'enrichers',
         'listings',
         'listings/s',
@@ -155,6 +156,7 @@ function scalingSection(r: BenchReport, s: NonNullable<Suites['scaling']>): stri
         'work per enricher',
       ],
       s.runs.map((x) => [
+        x.database === 'postgresql' ? 'native PostgreSQL' : 'PGlite',
         x.enrichers,
         x.listings,
         num(x.listings_per_s),
@@ -189,11 +191,10 @@ function scalingSection(r: BenchReport, s: NonNullable<Suites['scaling']>): stri
     out.push(
       '**N machines.** Enrichers are stateless consumers of one group: each core added to the enricher tier adds about ' +
         `${num(perCoreEnricher, 0)} listings/s (${num(one.cpu_ms_per_listing.enrichers, 0)} ms each), until the partitions run out ` +
-        '(`GROKCAT_BUS_PARTITIONS`: one busy member per partition; create topics with 32-64 for room). The cataloger serialises ' +
-        'canonicalization per embedding space, so one cataloger and its database transaction are the ceiling of the whole pipeline: ' +
-        `here about ${num(catalogCeiling, 0)} listings/s counting the cataloger's and the embedded database's CPU. A native Postgres on its own machine ` +
-        "takes the database share off the pipeline's cores and runs many times faster than PGlite's WebAssembly (one query at a time); " +
-        'beyond that, shard canonicalization by category so that each shard has its own lock.',
+        '(`GROKCAT_BUS_PARTITIONS`: one busy member per partition; create topics with 32-64 for room). Catalogers lock only the products ' +
+        'a listing joins, and serialise only the founding of new products per embedding space (docs/catalog.md), so cataloger processes ' +
+        `add up on a native PostgreSQL; one cataloger here does about ${num(catalogCeiling, 0)} listings/s counting its own and the embedded database's CPU. ` +
+        "PGlite's WebAssembly runs one transaction at a time: a native Postgres on its own machine takes the database share off the pipeline's cores.",
       '',
     );
   }

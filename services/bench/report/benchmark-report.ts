@@ -1,7 +1,7 @@
 import { soakChart } from '../soak-chart.ts';
 import { barChart } from './bar-chart.ts';
 import { machineCaption } from './machine-info.ts';
-import type { BenchReport } from './report-types.ts';
+import { type BenchReport, runLabel, soakChartFile } from './report-types.ts';
 
 const num = (x: number | null | undefined, digits = 1) =>
   x === null || x === undefined ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: digits });
@@ -45,7 +45,7 @@ export function reportCharts(report: BenchReport): Record<string, string> {
       unit: 'listings/s',
       caption,
       groups: pipeline.buses.map((b) => ({
-        label: `${b.bus} bus`,
+        label: runLabel(b),
         bars: [{ series: 'whole pipeline (flood)', value: b.capacity_per_s }],
       })),
       reference: {
@@ -58,7 +58,7 @@ export function reportCharts(report: BenchReport): Record<string, string> {
       unit: 'ms',
       caption,
       groups: pipeline.buses.map((b) => ({
-        label: `${b.bus} bus (${b.rate_per_s}/s)`,
+        label: `${runLabel(b)} (${b.rate_per_s}/s)`,
         bars: [
           { series: 'p50', value: b.latency_ms.p50 },
           { series: 'p95', value: b.latency_ms.p95 },
@@ -68,8 +68,8 @@ export function reportCharts(report: BenchReport): Record<string, string> {
     });
   }
   for (const bus of pipeline?.buses ?? []) {
-    const soakCaption = `steady load at 50% of capacity, ${bus.bus} bus: ${bus.rate_per_s} listings/s for ${bus.minutes} min; ${caption}`;
-    charts[`soak-${bus.bus}.svg`] = soakChart(bus.samples, soakCaption);
+    const soakCaption = `steady load at 50% of capacity, ${runLabel(bus)}: ${bus.rate_per_s} listings/s for ${bus.minutes} min; ${caption}`;
+    charts[soakChartFile(bus)] = soakChart(bus.samples, soakCaption);
   }
   if (vectors) {
     charts['vectors.svg'] = barChart({

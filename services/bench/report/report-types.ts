@@ -52,3 +52,11 @@ export interface BenchReport {
   failed: { suite: string; error: string }[];
   seconds: number;
 }
+
+/** A pipeline run's name in tables and charts: its bus, and its database where not the embedded PGlite. */
+export const runLabel = (b: { bus: string; database?: string }) =>
+  `${b.bus} bus${b.database === 'postgresql' ? ', native PostgreSQL' : ''}`;
+
+/** The file of a pipeline run's soak chart. */
+export const soakChartFile = (b: { bus: string; database?: string }) =>
+  `soak-${b.bus}${b.database === 'postgresql' ? '-postgresql' : ''}.svg`;

@@ -7,15 +7,17 @@ import { createEventPublisher } from '../../../shared/bus/event-publisher.ts';
 import { openBus, openCodec } from '../../../shared/bus/open-bus.ts';
 import { loadConfig } from '../../../shared/config/load-config.ts';
 import { openDatabase } from '../../../shared/db/open-database.ts';
-import { startPgliteTcpServer } from '../../../shared/db/pglite-tcp-server.ts';
 import { deadLetterTopic, TOPICS } from '../../../shared/events/topics.ts';
 import { startMockClusterProcess } from '../../../shared/kafka-mock/mock-cluster-process.ts';
 import type { Logger } from '../../../shared/log/logger.ts';
+import { type BenchDatabaseKind, startBenchDatabase } from '../bench-database.ts';
 import { writeBenchPhotos } from '../faults/fault-bench.ts';
 import { listingValue, type PlannedListing } from '../faults/fault-ground-truth.ts';
 import { type ServiceProcess, startServiceProcess } from '../faults/service-process.ts';
 
 export interface ScalingRun {
+  /** PGlite served over TCP, or a native PostgreSQL (`--postgres`). */
+  database: BenchDatabaseKind;
   enrichers: number;
   partitions: number;
   listings: number;
@@ -60,13 +62,15 @@ export async function benchScaling(args: {
   home: string;
   enrichers: number;
   listings: number;
+  /** A native PostgreSQL server's URL (a role that may create databases) instead of PGlite. */
+  postgres?: string | null;
   log: Logger;
   onStep?: (step: string) => void;
 }): Promise<ScalingRun> {
   const { home, log } = args;
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    const pg = await startPgliteTcpServer({ withPgvector: true, maxConnections: 40 });
+    const pg = await startBenchDatabase(args.postgres ?? null, { maxConnections: 40 });
     cleanups.push(() => pg.stop());
     const mock = await startMockClusterProcess(1);
     cleanups.push(() => mock.stop());
@@ -95,7 +99,7 @@ export async function benchScaling(args: {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? home, ...vars };
     const config = loadConfig({ env: vars, cwd: home });
     // This process serves the PGlite that stands in for a production Postgres: it does autovacuum's work.
-    const database = await openDatabase(config, { log, maintain: true });
+    const database = await openDatabase(config, { log, maintain: pg.kind === 'pglite' });
     cleanups.push(() => database.close());
     args.onStep?.(`starting ${args.enrichers} enricher(s) and a cataloger`);
     const services: ServiceProcess[] = [];
@@ -177,6 +181,7 @@ export async function benchScaling(args: {
     const perListing = (cpu: number) => Math.round((cpu / args.listings) * 1000 * 10) / 10;
     const enricherCpu = used.slice(1).reduce((a, b) => a + b, 0);
     return {
+      database: pg.kind,
       enrichers: args.enrichers,
       partitions: PARTITIONS,
       listings: args.listings,

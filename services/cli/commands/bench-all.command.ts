@@ -29,13 +29,24 @@ export function registerBenchAllCommand(bench: Command): void {
     .option('--suites <list>', `some suites only (${SUITES.join(',')})`, suiteList, [...SUITES])
     .option('--quick', 'smaller runs: 10k embeddings, fewer listings, no per-dataset training')
     .option('--datasets <dir>', 'labelled photo sets for the quality suite', DEFAULT_DATASETS_DIR)
+    .option(
+      '--postgres <url>',
+      'also run the pipeline and scaling suites on this native PostgreSQL server (a role that may create databases)',
+    )
     .option('--rewrite', 'only write README.md and the charts again from the results.json already in --out')
     .option('--json', 'print the results as one JSON line')
     .action(
       runCommand(
         async (
           { config, log, print, setExitCode },
-          options: { out: string; suites: SuiteName[]; quick?: boolean; datasets: string; rewrite?: boolean },
+          options: {
+            out: string;
+            suites: SuiteName[];
+            quick?: boolean;
+            datasets: string;
+            rewrite?: boolean;
+            postgres?: string;
+          },
         ) => {
           if (options.rewrite) {
             const report = rewriteReport(path.resolve(options.out));
@@ -58,8 +69,9 @@ export function registerBenchAllCommand(bench: Command): void {
             quick: options.quick === true,
             command: `grokcat bench all --out ${options.out}${options.quick ? ' --quick' : ''}${
               options.suites.length < SUITES.length ? ` --suites ${options.suites.join(',')}` : ''
-            }`,
+            }${options.postgres ? ' --postgres URL' : ''}`,
             datasetsDir: options.datasets,
+            postgres: options.postgres ?? null,
             onStep: (suite, step) =>
               process.stderr.write(`[${Math.round((Date.now() - started) / 1000)} s] ${suite}: ${step}\n`),
           });

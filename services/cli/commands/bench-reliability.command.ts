@@ -37,12 +37,28 @@ export function registerReliabilityBenchCommands(bench: Command): void {
     .option('--listings <n>', 'listings to publish', positive, 5000)
     .option('--rate <n>', 'listings published per second', positive, 40)
     .option('--timeout-min <n>', 'give up waiting for the pipeline after this many minutes', positive, 25)
+    .option(
+      '--catalogers <n>',
+      'cataloger processes sharing the partitions (they race on products)',
+      positive,
+      2,
+    )
+    .option(
+      '--postgres <url>',
+      'a native PostgreSQL server with pgvector (a role that may create databases) instead of PGlite',
+    )
     .option('--json', 'print the result as one JSON line')
     .action(
       runCommand(
         async (
           { config, log, print, setExitCode },
-          options: { listings: number; rate: number; timeoutMin: number },
+          options: {
+            listings: number;
+            rate: number;
+            timeoutMin: number;
+            catalogers: number;
+            postgres?: string;
+          },
         ) => {
           // Interrupted, the benchmark still takes its processes down with it (their exit hooks).
           process.once('SIGINT', () => process.exit(130));
@@ -55,6 +71,8 @@ export function registerReliabilityBenchCommands(bench: Command): void {
             listings: options.listings,
             rate: options.rate,
             timeoutMs: options.timeoutMin * 60_000,
+            catalogers: options.catalogers,
+            postgres: options.postgres ?? null,
             onProgress: bar.update,
             onFault: (kind) => faults.push(kind),
           });
@@ -63,14 +81,15 @@ export function registerReliabilityBenchCommands(bench: Command): void {
             result.lost === 0 &&
             result.duplicated === 0 &&
             result.wrongly_dead_lettered === 0 &&
-            result.order_violations === 0;
+            result.order_violations === 0 &&
+            result.split_products === 0;
           if (!ok) setExitCode(EXIT.failed);
           const human = [
-            `${result.events} events (${result.listings} listings) in ${result.duration_s} s, ${result.listings_per_s} listings/s`,
+            `${result.events} events (${result.listings} listings) in ${result.duration_s} s, ${result.listings_per_s} listings/s (${result.database}, ${result.catalogers} catalogers)`,
             `faults injected: ${result.faults_injected} (${Object.entries(result.faults)
               .map(([kind, n]) => `${kind} ${n}`)
               .join(', ')})`,
-            `lost ${result.lost}, duplicated ${result.duplicated}, order violations ${result.order_violations}`,
+            `lost ${result.lost}, duplicated ${result.duplicated}, order violations ${result.order_violations}, products split ${result.split_products}`,
             `dead-lettered ${result.dead_lettered} of ${result.dead_lettered_expected} bad inputs, ${result.wrongly_dead_lettered} good ones; ${result.dead_letter_redelivered} dead letters redelivered`,
             ...result.problems.map((p) => `  problem: ${p}`),
           ].join('\n');
@@ -88,13 +107,24 @@ export function registerReliabilityBenchCommands(bench: Command): void {
     .option('--load <fraction>', 'share of the measured capacity to publish', fraction, 0.5)
     .option('--rate <n>', 'listings per second instead of measuring capacity first', positive)
     .option('--bus <which>', 'embedded, or kafka (librdkafka mock cluster)', 'embedded')
+    .option(
+      '--postgres <url>',
+      'a native PostgreSQL server with pgvector (a role that may create databases) instead of PGlite',
+    )
     .option('--chart <file>', 'where to write the SVG chart', 'grokcat-soak.svg')
     .option('--json', 'print the result as one JSON line')
     .action(
       runCommand(
         async (
           { config, log, print },
-          options: { minutes: number; load: number; rate?: number; chart: string; bus: string },
+          options: {
+            minutes: number;
+            load: number;
+            rate?: number;
+            chart: string;
+            bus: string;
+            postgres?: string;
+          },
         ) => {
           if (options.bus !== 'embedded' && options.bus !== 'kafka') {
             throw new GrokcatError('USAGE_INVALID', `--bus ${options.bus}: embedded or kafka`);
@@ -106,11 +136,12 @@ export function registerReliabilityBenchCommands(bench: Command): void {
             minutes: options.minutes,
             load: options.load,
             bus: options.bus,
+            postgres: options.postgres ?? null,
             ...(options.rate ? { rate: options.rate } : {}),
             onProgress: bar.update,
           });
           bar.finish();
-          const caption = `grokcat bench soak (${result.bus} bus): ${result.rate_per_s} listings/s for ${result.minutes} min (capacity ${result.capacity_per_s}/s), ${machine().cores} cores, ${machine().cpu}, ${new Date().toISOString().slice(0, 10)}`;
+          const caption = `grokcat bench soak (${result.bus} bus, ${result.database}): ${result.rate_per_s} listings/s for ${result.minutes} min (capacity ${result.capacity_per_s}/s), ${machine().cores} cores, ${machine().cpu}, ${new Date().toISOString().slice(0, 10)}`;
           writeFileSync(options.chart, soakChart(result.samples, caption));
           const human = [
             caption,
