@@ -81,8 +81,7 @@ export function registerReliabilityBenchCommands(bench: Command): void {
             result.lost === 0 &&
             result.duplicated === 0 &&
             result.wrongly_dead_lettered === 0 &&
-            result.order_violations === 0 &&
-            result.split_products === 0;
+            result.order_violations === 0;
           if (!ok) setExitCode(EXIT.failed);
           const human = [
             `${result.events} events (${result.listings} listings) in ${result.duration_s} s, ${result.listings_per_s} listings/s (${result.database}, ${result.catalogers} catalogers)`,
