@@ -97,10 +97,13 @@ server.stderr.on('data', (chunk) => {
   serverLog = (serverLog + chunk).slice(-4000);
 });
 let stopped = false;
+// pg_ctl signals the postmaster through its pid file: a signal to runuser would not reach it.
 const stop = () => {
-  if (stopped) return;
+  if (stopped || server.exitCode !== null) return;
   stopped = true;
-  server.kill('SIGINT'); // fast shutdown
+  const [ctlFile, ctlArgs] = run(path.join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w']);
+  const result = spawnSync(ctlFile, ctlArgs, { stdio: 'ignore', timeout: 30_000 });
+  if (result.status !== 0) server.kill('SIGKILL');
 };
 process.on('exit', () => {
   stop();
