@@ -18,17 +18,17 @@ export function nativeDatabaseFor(home: string): string {
   if (!server) throw new Error('TEST_DATABASE_URL is not set');
   const name = `home_${createHash('sha1').update(home).digest('hex').slice(0, 16)}`;
   if (!created.has(name)) {
-    const script = `
-      import pg from 'pg';
-      const client = new pg.Client({ connectionString: process.argv[1] });
-      await client.connect();
-      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [process.argv[2]]);
-      if (rowCount === 0) await client.query('CREATE DATABASE ' + process.argv[2]);
-      await client.end();`;
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script, server, name], {
-      encoding: 'utf8',
-      cwd: import.meta.dirname,
-    });
+    // Env builders are synchronous: the database is made by a child running the shared helper.
+    const helper = new URL('../../shared/db/scratch-database.ts', import.meta.url).href;
+    const script = `const { ensureDatabase } = await import(${JSON.stringify(helper)}); await ensureDatabase(process.argv[1], process.argv[2]);`;
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script, server, name],
+      {
+        encoding: 'utf8',
+        cwd: import.meta.dirname,
+      },
+    );
     if (result.status !== 0) throw new Error(`could not create database ${name}: ${result.stderr}`);
     created.add(name);
   }
