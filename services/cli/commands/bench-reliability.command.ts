@@ -90,6 +90,7 @@ export function registerReliabilityBenchCommands(bench: Command): void {
               .join(', ')})`,
             `lost ${result.lost}, duplicated ${result.duplicated}, order violations ${result.order_violations}, products split ${result.split_products}`,
             `dead-lettered ${result.dead_lettered} of ${result.dead_lettered_expected} bad inputs, ${result.wrongly_dead_lettered} good ones; ${result.dead_letter_redelivered} dead letters redelivered`,
+            ...result.split_examples.map((p) => `  split: ${p}`),
             ...result.problems.map((p) => `  problem: ${p}`),
           ].join('\n');
           print({ ok, date: new Date().toISOString(), machine: machine(), ...result }, human);
