@@ -2,9 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
-import { createEventPublisher } from '../../shared/bus/event-publisher.ts';
-import { openCodec } from '../../shared/bus/open-bus.ts';
 import { type Config, loadConfig } from '../../shared/config/load-config.ts';
 import { createScratchDatabase } from '../../shared/db/scratch-database.ts';
 import { deadLetterTopic, TOPICS } from '../../shared/events/topics.ts';
@@ -13,7 +10,7 @@ import type { Logger } from '../../shared/log/logger.ts';
 import { ensureModel } from '../../shared/model/model-store.ts';
 import { startSystem } from '../system/system.ts';
 import { benchPhotoCount, writeBenchPhotos } from './faults/fault-bench.ts';
-import { listingValue, type PlannedListing } from './faults/fault-ground-truth.ts';
+import { openListingFeed } from './listing-feed.ts';
 import { percentile, type SoakSample } from './soak-chart.ts';
 
 export interface SoakResult {
@@ -102,88 +99,47 @@ export async function runSoakBench(options: {
   try {
     const photos = benchPhotoCount(20_000);
     await writeBenchPhotos(path.join(home, 'images'), photos);
-    const publisher = createEventPublisher({ bus: system.bus, codec: openCodec(config) });
-    const sentAt = new Map<string, number>();
-    const latencies: number[] = [];
-    let windowLatencies: number[] = [];
-    const cataloged = await system.bus.subscribe({
-      group: `soak-${Date.now()}`,
-      topics: [TOPICS.listingsCataloged],
-      fromBeginning: true,
-      onBatch: async (batch) => {
-        const now = Date.now();
-        for (const m of batch.messages) {
-          const sent = m.key ? sentAt.get(m.key) : undefined;
-          if (sent === undefined) continue;
-          sentAt.delete(m.key as string);
-          latencies.push(now - sent);
-          windowLatencies.push(now - sent);
-        }
-        return batch.messages.at(-1)?.offset ?? null;
-      },
+    const feed = await openListingFeed({
+      bus: system.bus,
+      config,
+      imageRoot: path.join(home, 'images'),
+      photos,
+      prefix: 'soak',
     });
-    let next = 0;
-    const listing = (): PlannedListing => {
-      const i = next++;
-      return {
-        id: `soak-${i}`,
-        fate: 'cataloged',
-        expectedCode: null,
-        photos: [{ kind: 'file', name: `p${i % photos}.png` }],
-        title: `soak item ${i % photos} listing ${i}`,
-        price: 1000 + (i % photos) * 10,
-        update: null,
-      };
-    };
-    const uriOf = (photo: PlannedListing['photos'][number]) =>
-      pathToFileURL(path.join(home, 'images', photo.name)).href;
-    const publish = async (n: number) => {
-      const batch = Array.from({ length: n }, listing);
-      const now = Date.now();
-      for (const l of batch) sentAt.set(l.id, now);
-      await publisher.publish(
-        batch.map((l) => ({
-          topic: TOPICS.listingsCreated,
-          key: l.id,
-          value: listingValue(l, uriOf, 'first'),
-        })),
-      );
-    };
-
     // Capacity: a flood of 20 s worth at a generous guess, timed to the last listing cataloged.
     let capacity = options.rate ? options.rate / options.load : 0;
     // Warm-up: consumers joined (a Kafka group takes seconds), model loaded, first batches run.
-    await publish(16);
-    while (sentAt.size > 0) await sleep(100);
-    latencies.length = 0;
-    windowLatencies = [];
+    await feed.publish(16);
+    await feed.drained();
+    feed.takeLatencies();
     const flood = options.rate ? 0 : (options.flood ?? 300);
     if (!options.rate) {
       const started = Date.now();
-      await publish(flood);
-      while (sentAt.size > 0) await sleep(200);
+      await feed.publish(flood);
+      await feed.drained();
       capacity = flood / ((Date.now() - started) / 1000);
-      latencies.length = 0;
-      windowLatencies = [];
+      feed.takeLatencies();
     }
     const rate = options.rate ?? capacity * options.load;
     const samples: SoakSample[] = [];
     const duration = options.minutes * 60_000;
     const started = Date.now();
-    const publishedBefore = next;
+    const publishedBefore = feed.published();
+    const latencies: number[] = [];
     let lastSample = started;
     let due = started;
     while (Date.now() - started < duration) {
       const elapsed = Date.now() - started;
-      const owed = Math.floor((elapsed / 1000) * rate) - (next - publishedBefore);
-      if (owed > 0) await publish(owed);
+      const owed = Math.floor((elapsed / 1000) * rate) - (feed.published() - publishedBefore);
+      if (owed > 0) await feed.publish(owed);
       if (Date.now() - lastSample >= SAMPLE_MS) {
         lastSample = Date.now();
-        const sorted = [...windowLatencies].sort((a, b) => a - b);
-        windowLatencies = [];
+        const window = feed.takeLatencies();
+        latencies.push(...window);
+        const sorted = window.sort((a, b) => a - b);
         samples.push({
           t_s: Math.round((lastSample - started) / 1000),
-          in_flight: sentAt.size,
+          in_flight: feed.inFlight(),
           p50_ms: percentile(sorted, 50),
           p95_ms: percentile(sorted, 95),
           rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
@@ -194,11 +150,11 @@ export async function runSoakBench(options: {
       due += 250;
       await sleep(Math.max(0, due - Date.now()));
     }
-    const published = next - publishedBefore;
+    const published = feed.published() - publishedBefore;
     // Let what is in flight land, then stop.
-    const drainUntil = Date.now() + 60_000;
-    while (sentAt.size > 0 && Date.now() < drainUntil) await sleep(200);
-    await cataloged.stop();
+    await feed.drained(60_000).catch(() => {});
+    latencies.push(...feed.takeLatencies());
+    await feed.stop();
     const sorted = [...latencies].sort((a, b) => a - b);
     // Memory after warm-up (the first fifth, at least 30 s) against the last fifth of the run.
     const warmFrom = Math.max(30, (options.minutes * 60) / 5);

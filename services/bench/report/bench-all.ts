@@ -10,6 +10,7 @@ import { benchDetector, benchPreprocessing, benchProvider } from '../inference-b
 import { runSoakBench } from '../soak-bench.ts';
 import { benchmarkReadme, reportCharts } from './benchmark-report.ts';
 import { benchImages, fashionEmbeddings } from './fm-embeddings.ts';
+import { benchGrowth } from './growth-bench.ts';
 import { machineInfo } from './machine-info.ts';
 import { benchMatmul } from './matmul-bench.ts';
 import { measurePipelineParts } from './pipeline-parts.ts';
@@ -18,7 +19,15 @@ import type { BenchReport, SuiteName } from './report-types.ts';
 import { benchScaling } from './scaling-bench.ts';
 import { benchVectors } from './vector-bench.ts';
 
-export const SUITES: readonly SuiteName[] = ['inference', 'pipeline', 'vectors', 'quality', 'scaling'];
+export const SUITES: readonly SuiteName[] = [
+  'inference',
+  'pipeline',
+  'vectors',
+  'quality',
+  'scaling',
+  'growth',
+  'soak',
+];
 
 export interface BenchAllOptions {
   /** The caller's configuration: which model to measure, the datasets folder. */
@@ -29,7 +38,7 @@ export interface BenchAllOptions {
   /** Smaller runs (10k embeddings, fewer listings, no dataset training): minutes, not the better part of an hour. */
   quick: boolean;
   datasetsDir: string;
-  /** A native PostgreSQL server (URL of a role that may create databases): pipeline and scaling also run on it. */
+  /** A native PostgreSQL server (URL of a role that may create databases): pipeline, scaling, growth and soak also run on it. */
   postgres?: string | null;
   /** The command line as the report states it. */
   command: string;
@@ -199,6 +208,44 @@ export async function runAllBenchmarks(options: BenchAllOptions): Promise<BenchR
           }),
         );
       }
+    }
+    return { runs };
+  });
+
+  await suite('growth', async () => {
+    const runs = [];
+    for (const postgres of [null, ...(options.postgres ? [options.postgres] : [])]) {
+      runs.push(
+        await benchGrowth({
+          modelDir,
+          log,
+          sizes: quick ? [200, 1000] : [500, 5000],
+          window: quick ? 200 : 500,
+          postgres,
+          onStep: step(`growth on ${postgres ? 'native PostgreSQL' : 'PGlite'}`),
+        }),
+      );
+    }
+    return { runs };
+  });
+
+  await suite('soak', async () => {
+    const runs = [];
+    for (const postgres of [null, ...(options.postgres ? [options.postgres] : [])]) {
+      step('soak')(
+        `kafka bus on ${postgres ? 'native PostgreSQL' : 'PGlite'}: capacity, then half of it for ${quick ? 2 : 10} min`,
+      );
+      runs.push(
+        await runSoakBench({
+          config: options.config,
+          log,
+          minutes: quick ? 2 : 10,
+          load: 0.5,
+          bus: 'kafka',
+          flood: quick ? 200 : 500,
+          postgres,
+        }),
+      );
     }
     return { runs };
   });

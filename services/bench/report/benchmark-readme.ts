@@ -2,6 +2,7 @@ import { backlogSentence } from './backlog-verdict.ts';
 import { machineCaption } from './machine-info.ts';
 import { qualitySection } from './quality-readme.ts';
 import { type BenchReport, runLabel, soakChartFile } from './report-types.ts';
+import { growthSection, scalingSection, soakSection } from './throughput-readme.ts';
 
 const pct = (x: number | null | undefined) =>
   x === null || x === undefined ? '-' : `${(x * 100).toFixed(1)} %`;
@@ -133,74 +134,6 @@ function vectorSection(s: NonNullable<Suites['vectors']>): string[] {
   return out;
 }
 
-function scalingSection(r: BenchReport, s: NonNullable<Suites['scaling']>): string[] {
-  const one = s.runs[0];
-  const cores = r.machine.cores;
-  const out = [
-    '<a id="scaling"></a>',
-    '## Scaling',
-    '',
-    `Enricher processes (\`grokcat start --services enricher\`, each with cores / N ONNX Runtime threads) and one cataloger process on librdkafka's mock cluster, ` +
-      '8 partitions, one Postgres (PGlite over TCP, served by the benchmark process, which also publishes and counts; with `--postgres`, also a native PostgreSQL on the same machine, whose server CPU is not in the figures). CPU time of every process over the measured window, per listing:',
-    '',
-    table(
-      [
-        'database',
-        'enrichers',
-        'listings',
-        'listings/s',
-        'enricher CPU ms/listing',
-        'cataloger CPU ms/listing',
-        'database + driver CPU ms/listing',
-        'busy cores',
-        'work per enricher',
-      ],
-      s.runs.map((x) => [
-        x.database === 'postgresql' ? 'native PostgreSQL' : 'PGlite',
-        x.enrichers,
-        x.listings,
-        num(x.listings_per_s),
-        num(x.cpu_ms_per_listing.enrichers),
-        num(x.cpu_ms_per_listing.cataloger),
-        num(x.cpu_ms_per_listing.database_and_driver),
-        `${num(x.busy_cores, 2)} of ${cores}`,
-        x.enricher_shares.map((share) => pct(share)).join(' / '),
-      ]),
-    ),
-    '',
-    '![throughput by enricher processes](scaling.svg)',
-    '',
-  ];
-  if (one) {
-    const total =
-      one.cpu_ms_per_listing.enrichers +
-      one.cpu_ms_per_listing.cataloger +
-      one.cpu_ms_per_listing.database_and_driver;
-    const best = Math.max(...s.runs.map((x) => x.listings_per_s));
-    out.push(
-      '**What limits it here.** ' +
-        `A listing costs about ${num(total, 0)} ms of CPU in all (enricher ${num(one.cpu_ms_per_listing.enrichers, 0)}, cataloger ${num(one.cpu_ms_per_listing.cataloger, 0)}, ` +
-        `database and driver ${num(one.cpu_ms_per_listing.database_and_driver, 0)}), so ${cores} cores can do at most about ${num((cores * 1000) / total, 0)} listings/s; ` +
-        `the runs reach ${num(best)} with ${num(Math.max(...s.runs.map((x) => x.busy_cores)), 2)} cores busy. ` +
-        'More enricher processes on the same cores share them rather than add any: the machine, not the number of consumers, is the limit.',
-      '',
-    );
-    const perCoreEnricher = 1000 / Math.max(1e-9, one.cpu_ms_per_listing.enrichers);
-    const catalogCeiling =
-      1000 / Math.max(1e-9, one.cpu_ms_per_listing.cataloger + one.cpu_ms_per_listing.database_and_driver);
-    out.push(
-      '**N machines.** Enrichers are stateless consumers of one group: each core added to the enricher tier adds about ' +
-        `${num(perCoreEnricher, 0)} listings/s (${num(one.cpu_ms_per_listing.enrichers, 0)} ms each), until the partitions run out ` +
-        '(`GROKCAT_BUS_PARTITIONS`: one busy member per partition; create topics with 32-64 for room). Catalogers lock only the products ' +
-        'a listing joins, and serialise only the founding of new products per embedding space (docs/catalog.md), so cataloger processes ' +
-        `add up on a native PostgreSQL; one cataloger here does about ${num(catalogCeiling, 0)} listings/s counting its own and the embedded database's CPU. ` +
-        "PGlite's WebAssembly runs one transaction at a time: a native Postgres on its own machine takes the database share off the pipeline's cores.",
-      '',
-    );
-  }
-  return out;
-}
-
 function gpuSection(r: BenchReport): string[] {
   const parts = r.suites.pipeline?.parts;
   const cpuBest = Math.max(
@@ -269,7 +202,7 @@ function gpuSection(r: BenchReport): string[] {
 /** docs/benchmarks/README.md: every figure with the machine it ran on and the date. */
 export function benchmarkReadme(r: BenchReport): string {
   const m = r.machine;
-  const { inference, pipeline, vectors, quality, scaling } = r.suites;
+  const { inference, pipeline, vectors, quality, scaling, growth, soak } = r.suites;
   const lines = [
     '# grokcat benchmarks',
     '',
@@ -296,11 +229,13 @@ export function benchmarkReadme(r: BenchReport): string {
     ...(vectors ? vectorSection(vectors) : []),
     ...(quality ? qualitySection(quality) : []),
     ...(scaling ? scalingSection(r, scaling) : []),
+    ...(growth ? growthSection(growth) : []),
+    ...(soak ? soakSection(soak) : []),
     ...gpuSection(r),
     '## Reproduce',
     '',
     '```sh',
-    'grokcat bench all --out docs/benchmarks            # everything: 25-40 minutes on 2 cores (the 100k embeddings are cached per model version)',
+    'grokcat bench all --out docs/benchmarks            # everything: about an hour on 2 cores (the 100k embeddings are cached per model version)',
     'grokcat bench all --rewrite --out docs/benchmarks  # README.md and charts again from results.json, measuring nothing',
     'grokcat bench all --quick --suites inference,vectors --out /tmp/bench   # a quick look at some suites',
     '```',

@@ -20,10 +20,12 @@ test('docs/benchmarks/README.md and its charts are exactly what grokcat bench al
   }
   // Every suite ran, and every figure says where it ran.
   assert.deepEqual(Object.keys(report.suites).sort(), [
+    'growth',
     'inference',
     'pipeline',
     'quality',
     'scaling',
+    'soak',
     'vectors',
   ]);
   assert.deepEqual(report.failed, []);

@@ -10,7 +10,7 @@ const num = (x: number | null | undefined, digits = 1) =>
 export function reportCharts(report: BenchReport): Record<string, string> {
   const caption = machineCaption(report.machine);
   const charts: Record<string, string> = {};
-  const { inference, pipeline, vectors, quality, scaling } = report.suites;
+  const { inference, pipeline, vectors, quality, scaling, soak } = report.suites;
   const cpu = inference?.providers.find((p) => p.provider === 'cpu' && !p.error);
   if (inference && cpu) {
     charts['inference.svg'] = barChart({
@@ -71,6 +71,10 @@ export function reportCharts(report: BenchReport): Record<string, string> {
     const soakCaption = `steady load at 50% of capacity, ${runLabel(bus)}: ${bus.rate_per_s} listings/s for ${bus.minutes} min; ${caption}`;
     charts[soakChartFile(bus)] = soakChart(bus.samples, soakCaption);
   }
+  for (const run of soak?.runs ?? []) {
+    const soakCaption = `steady load at 50% of capacity, ${runLabel(run)}: ${run.rate_per_s} listings/s for ${run.minutes} min; ${caption}`;
+    charts[soakChartFile(run, true)] = soakChart(run.samples, soakCaption);
+  }
   if (vectors) {
     charts['vectors.svg'] = barChart({
       title: 'Nearest-neighbour query time (k = 10, 256-d, pgvector in PGlite)',
@@ -118,7 +122,7 @@ export function reportCharts(report: BenchReport): Record<string, string> {
       unit: 'listings/s',
       caption,
       groups: scaling.runs.map((r) => ({
-        label: `${r.enrichers} enricher${r.enrichers > 1 ? 's' : ''}`,
+        label: `${r.enrichers} enricher${r.enrichers > 1 ? 's' : ''}${r.database === 'postgresql' ? ', native PostgreSQL' : ''}`,
         bars: [{ series: 'listings/s', value: r.listings_per_s }],
       })),
     });

@@ -1,5 +1,6 @@
 import type { DetectorResult, ProviderResult } from '../inference-bench.ts';
 import type { SoakResult } from '../soak-bench.ts';
+import type { GrowthRun } from './growth-bench.ts';
 import type { MachineInfo } from './machine-info.ts';
 import type { MatmulResult } from './matmul-bench.ts';
 import type { PipelineParts } from './pipeline-parts.ts';
@@ -7,7 +8,7 @@ import type { benchQuality } from './quality-bench.ts';
 import type { ScalingRun } from './scaling-bench.ts';
 import type { VectorScaleResult } from './vector-bench.ts';
 
-export type SuiteName = 'inference' | 'pipeline' | 'vectors' | 'quality' | 'scaling';
+export type SuiteName = 'inference' | 'pipeline' | 'vectors' | 'quality' | 'scaling' | 'growth' | 'soak';
 
 /** GPU figures measured on another machine (scripts/gpu-bench), shown with that machine. */
 export interface GpuReport {
@@ -37,6 +38,10 @@ export interface BenchReport {
     vectors?: { source: string; scales: VectorScaleResult[]; seconds: number };
     quality?: Awaited<ReturnType<typeof benchQuality>> & { seconds: number };
     scaling?: { runs: ScalingRun[]; seconds: number };
+    /** Reports before 2026-12-02 have none. */
+    growth?: { runs: GrowthRun[]; seconds: number };
+    /** The long steady load on Kafka; reports before 2026-12-02 have none. */
+    soak?: { runs: SoakResult[]; seconds: number };
   };
   gpu?: GpuReport;
   /**
@@ -57,6 +62,10 @@ export interface BenchReport {
 export const runLabel = (b: { bus: string; database?: string }) =>
   `${b.bus} bus${b.database === 'postgresql' ? ', native PostgreSQL' : ''}`;
 
-/** The file of a pipeline run's soak chart. */
-export const soakChartFile = (b: { bus: string; database?: string }) =>
-  `soak-${b.bus}${b.database === 'postgresql' ? '-postgresql' : ''}.svg`;
+/** The file of a run's lag and latency chart: a pipeline suite's short soak, or the soak suite's (`long`). */
+export const soakChartFile = (b: { bus: string; database?: string }, long = false) =>
+  `soak-${long ? 'long-' : ''}${b.bus}${b.database === 'postgresql' ? '-postgresql' : ''}.svg`;
+
+/** A database's name in tables. */
+export const databaseLabel = (database: string) =>
+  database === 'postgresql' ? 'native PostgreSQL' : 'PGlite';

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +13,7 @@ import { type BenchDatabaseKind, startBenchDatabase } from '../bench-database.ts
 import { writeBenchPhotos } from '../faults/fault-bench.ts';
 import { listingValue, type PlannedListing } from '../faults/fault-ground-truth.ts';
 import { type ServiceProcess, startServiceProcess } from '../faults/service-process.ts';
+import { processCpuSeconds as cpuSeconds, ownCpuSeconds, postgresServerCpuSeconds } from '../process-cpu.ts';
 
 export interface ScalingRun {
   /** PGlite served over TCP, or a native PostgreSQL (`--postgres`). */
@@ -32,24 +32,6 @@ export interface ScalingRun {
 }
 
 const PARTITIONS = 8;
-const CLOCK_TICKS = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
-
-/** CPU seconds a process has used so far (Linux), 0 where /proc is not readable. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
-
-const ownCpuSeconds = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-};
 
 /**
  * Throughput with `enrichers` enricher processes and one cataloger (each a `grokcat start
@@ -168,7 +150,9 @@ export async function benchScaling(args: {
     }
     const warm = published;
     const cpuBefore = services.map((s) => cpuSeconds(s.pid));
-    const ownBefore = ownCpuSeconds();
+    // The database's CPU: PGlite's worker in this process, or a native server's processes.
+    const databaseCpu = () => ownCpuSeconds() + (pg.kind === 'postgresql' ? postgresServerCpuSeconds() : 0);
+    const ownBefore = databaseCpu();
     const started = Date.now();
     args.onStep?.(`${args.listings} listings through ${args.enrichers} enricher(s)`);
     for (let from = warm; from < warm + args.listings; from += 100) {
@@ -177,7 +161,7 @@ export async function benchScaling(args: {
     await waitFor(warm + args.listings, 30 * 60_000);
     const seconds = (Date.now() - started) / 1000;
     const used = services.map((s, i) => cpuSeconds(s.pid) - (cpuBefore[i] as number));
-    const own = ownCpuSeconds() - ownBefore;
+    const own = databaseCpu() - ownBefore;
     const perListing = (cpu: number) => Math.round((cpu / args.listings) * 1000 * 10) / 10;
     const enricherCpu = used.slice(1).reduce((a, b) => a + b, 0);
     return {

@@ -23,7 +23,7 @@ export function registerBenchAllCommand(bench: Command): void {
   bench
     .command('all')
     .description(
-      'run every benchmark suite (inference, pipeline, vectors, quality, scaling) and write README.md, results.json and SVG charts',
+      'run every benchmark suite (inference, pipeline, vectors, quality, scaling, growth, soak) and write README.md, results.json and SVG charts',
     )
     .option('--out <dir>', 'where the report goes', 'docs/benchmarks')
     .option('--suites <list>', `some suites only (${SUITES.join(',')})`, suiteList, [...SUITES])
@@ -31,7 +31,7 @@ export function registerBenchAllCommand(bench: Command): void {
     .option('--datasets <dir>', 'labelled photo sets for the quality suite', DEFAULT_DATASETS_DIR)
     .option(
       '--postgres <url>',
-      'also run the pipeline and scaling suites on this native PostgreSQL server (a role that may create databases)',
+      'also run the pipeline, scaling, growth and soak suites on this native PostgreSQL server (a role that may create databases)',
     )
     .option('--rewrite', 'only write README.md and the charts again from the results.json already in --out')
     .option('--json', 'print the results as one JSON line')
