@@ -1,18 +1,9 @@
 import { backlogSentence } from './backlog-verdict.ts';
 import { machineCaption } from './machine-info.ts';
+import { num, pct, table } from './markdown-table.ts';
 import { qualitySection } from './quality-readme.ts';
 import { type BenchReport, runLabel, soakChartFile } from './report-types.ts';
-import { growthSection, scalingSection, soakSection } from './throughput-readme.ts';
-
-const pct = (x: number | null | undefined) =>
-  x === null || x === undefined ? '-' : `${(x * 100).toFixed(1)} %`;
-const num = (x: number | null | undefined, digits = 1) =>
-  x === null || x === undefined || Number.isNaN(x)
-    ? '-'
-    : x.toLocaleString('en-US', { maximumFractionDigits: digits });
-const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-const table = (head: string[], rows: (string | number)[][]) =>
-  [row(head), row(head.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(row)].join('\n');
+import { growthSection, mockWaitSentence, scalingSection, soakSection } from './throughput-readme.ts';
 
 type Suites = BenchReport['suites'];
 
@@ -97,6 +88,7 @@ function pipelineSection(s: NonNullable<Suites['pipeline']>): string[] {
     ),
     '',
     ...s.buses.flatMap((b) => [backlogSentence(runLabel(b), b.samples), '']),
+    ...mockWaitSentence(s.buses),
     "The rest of the gap to the parts is the work around the model: fetching, hashing and storing each photo, the enricher's and cataloger's " +
       'transactions (upserts, HNSW neighbours, union-find, price comparables), Avro encoding, and the bus itself, all on the same two cores.',
     '',

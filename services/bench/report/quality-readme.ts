@@ -1,17 +1,8 @@
 import type { ReferenceEvaluation } from '../../../shared/training/evaluate-reference.ts';
 import type { RoomSceneEvaluation } from '../../catalog-eval/room-scene-eval.ts';
 import type { evaluateSearch, SearchScores } from '../../catalog-eval/search-eval.ts';
+import { num, pct, table } from './markdown-table.ts';
 import type { BenchReport } from './report-types.ts';
-
-const pct = (x: number | null | undefined) =>
-  x === null || x === undefined ? '-' : `${(x * 100).toFixed(1)} %`;
-const num = (x: number | null | undefined, digits = 1) =>
-  x === null || x === undefined || Number.isNaN(x)
-    ? '-'
-    : x.toLocaleString('en-US', { maximumFractionDigits: digits });
-const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-const table = (head: string[], rows: (string | number)[][]) =>
-  [row(head), row(head.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(row)].join('\n');
 
 /** The quality section of docs/benchmarks/README.md. */
 export function qualitySection(s: NonNullable<BenchReport['suites']['quality']>): string[] {
