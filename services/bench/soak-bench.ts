@@ -83,8 +83,6 @@ export async function runSoakBench(options: {
   flood?: number;
   /** A native PostgreSQL server's URL (a role that may create databases) instead of the embedded PGlite. */
   postgres?: string | null;
-  /** More configuration for the measured system (GROKCAT_CONSUMER_MAX_WAIT_MS, say). */
-  systemEnv?: Record<string, string>;
   onProgress?: (done: number, total: number) => void;
 }): Promise<SoakResult> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'grokcat-soak-'));
@@ -99,7 +97,6 @@ export async function runSoakBench(options: {
     GROKCAT_HTTP_PORT: '0',
     GROKCAT_BUS_PARTITIONS: String(PARTITIONS),
     ...kafka?.env,
-    ...options.systemEnv,
   };
   const config = loadConfig({ env: { PATH: process.env.PATH ?? '', ...env }, cwd: home });
   const system = await startSystem({ config, log: options.log, services: ['enricher', 'cataloger'] }).catch(
