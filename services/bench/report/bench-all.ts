@@ -15,7 +15,7 @@ import { machineInfo } from './machine-info.ts';
 import { benchMatmul } from './matmul-bench.ts';
 import { measurePipelineParts } from './pipeline-parts.ts';
 import { benchQuality } from './quality-bench.ts';
-import type { BenchReport, SuiteName } from './report-types.ts';
+import { type BenchReport, databaseLabel, type SuiteName } from './report-types.ts';
 import { benchScaling } from './scaling-bench.ts';
 import { benchVectors } from './vector-bench.ts';
 
@@ -28,6 +28,9 @@ export const SUITES: readonly SuiteName[] = [
   'growth',
   'soak',
 ];
+
+/** A run's database in progress lines: a native server when its URL is given, else PGlite. */
+const databaseOf = (postgres: string | null) => databaseLabel(postgres ? 'postgresql' : 'pglite');
 
 export interface BenchAllOptions {
   /** The caller's configuration: which model to measure, the datasets folder. */
@@ -116,7 +119,7 @@ export async function runAllBenchmarks(options: BenchAllOptions): Promise<BenchR
     // The same runs on PGlite and, when one is given, on a native PostgreSQL: same machine, same hour.
     for (const postgres of [null, ...(options.postgres ? [options.postgres] : [])]) {
       for (const bus of ['embedded', 'kafka'] as const) {
-        s(`${bus} bus on ${postgres ? 'native PostgreSQL' : 'PGlite'}: capacity, then steady load at 50%`);
+        s(`${bus} bus on ${databaseOf(postgres)}: capacity, then steady load at 50%`);
         const result = await runSoakBench({
           config: options.config,
           log,
@@ -204,7 +207,7 @@ export async function runAllBenchmarks(options: BenchAllOptions): Promise<BenchR
             listings: quick ? 150 : 600,
             postgres,
             log,
-            onStep: step(`scaling, ${enrichers} enricher(s) on ${postgres ? 'native PostgreSQL' : 'PGlite'}`),
+            onStep: step(`scaling, ${enrichers} enricher(s) on ${databaseOf(postgres)}`),
           }),
         );
       }
@@ -222,7 +225,7 @@ export async function runAllBenchmarks(options: BenchAllOptions): Promise<BenchR
           sizes: quick ? [200, 1000] : [500, 5000],
           window: quick ? 200 : 500,
           postgres,
-          onStep: step(`growth on ${postgres ? 'native PostgreSQL' : 'PGlite'}`),
+          onStep: step(`growth on ${databaseOf(postgres)}`),
         }),
       );
     }
@@ -233,7 +236,7 @@ export async function runAllBenchmarks(options: BenchAllOptions): Promise<BenchR
     const runs = [];
     for (const postgres of [null, ...(options.postgres ? [options.postgres] : [])]) {
       step('soak')(
-        `kafka bus on ${postgres ? 'native PostgreSQL' : 'PGlite'}: capacity, then half of it for ${quick ? 2 : 10} min`,
+        `kafka bus on ${databaseOf(postgres)}: capacity, then half of it for ${quick ? 2 : 10} min`,
       );
       runs.push(
         await runSoakBench({

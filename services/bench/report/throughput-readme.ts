@@ -45,7 +45,7 @@ export function scalingSection(r: BenchReport, s: NonNullable<Suites['scaling']>
         'work per enricher',
       ],
       s.runs.map((x) => [
-        x.database === 'postgresql' ? 'native PostgreSQL' : 'PGlite',
+        databaseLabel(x.database),
         x.enrichers,
         x.listings,
         num(x.listings_per_s),
@@ -71,7 +71,7 @@ export function scalingSection(r: BenchReport, s: NonNullable<Suites['scaling']>
       const single = runs.find((x) => x.enrichers === 1) ?? (runs[0] as typeof one);
       const total = cost(single);
       return (
-        `On ${database === 'postgresql' ? 'native PostgreSQL' : 'PGlite'} a listing costs about ${num(total, 0)} ms of CPU in all with one enricher ` +
+        `On ${databaseLabel(database)} a listing costs about ${num(total, 0)} ms of CPU in all with one enricher ` +
         `(enricher ${num(single.cpu_ms_per_listing.enrichers, 0)}, cataloger ${num(single.cpu_ms_per_listing.cataloger, 0)}, ` +
         `database and driver ${num(single.cpu_ms_per_listing.database_and_driver, 0)}), so ${cores} cores can do at most about ${num((cores * 1000) / total, 0)} listings/s; ` +
         `its runs reach ${num(Math.max(...runs.map((x) => x.listings_per_s)))} with up to ${num(Math.max(...runs.map((x) => x.busy_cores)), 2)} cores busy.`
