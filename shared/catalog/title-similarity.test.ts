@@ -18,3 +18,18 @@ test('fused similarity weighs title against image', () => {
   assert.equal(fusedSimilarity(0.8, 0.4, 1), 0.4);
   assert.ok(Math.abs(fusedSimilarity(0.8, 0.4, 0.25) - 0.7) < 1e-12);
 });
+
+test('remembered trigrams give the scores of fresh ones, also past the bound of remembered titles', () => {
+  const fresh = (a: string, b: string) => titleSimilarity(titleTrigrams(a), titleTrigrams(b));
+  const pairs: [string, string][] = [
+    ['Norrvik Alma red tote bag', 'Norrvik Alma red tote bg'],
+    ['Kinto navy mug', 'Norrvik Alma red tote bag'],
+  ];
+  for (const [a, b] of pairs) assert.equal(titleSimilarity(a, b), fresh(a, b));
+  for (let i = 0; i < 25_000; i++) titleSimilarity(`listing ${i}`, 'Kinto navy mug');
+  for (const [a, b] of pairs) {
+    assert.equal(titleSimilarity(a, b), fresh(a, b));
+    assert.equal(titleSimilarity(b, a), fresh(a, b));
+  }
+  assert.ok(Math.abs(titleSimilarity('listing 24999', 'listing 24999') - 1) < 1e-12);
+});
